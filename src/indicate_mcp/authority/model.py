@@ -76,7 +76,7 @@ class Actor:
     token, ``reach`` limits it further to the spaces that token reaches.
     """
 
-    kind: Literal["operator", "account"]
+    kind: Literal["operator", "account", "anonymous"]
     channel: Channel
     account_id: str | None = None
     name: str = "local operator"

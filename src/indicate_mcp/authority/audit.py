@@ -1,0 +1,210 @@
+"""The audit log: append-only, written in the same transaction as the change it records.
+
+Refused attempts get their own short transaction, because the change they tried to make was
+rolled back. Nothing here ever stores a token's secret: tokens are named by public ID.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from indicate_mcp.authority.model import AUDIT_RETENTION_DAYS, Actor, utcnow
+from indicate_mcp.db import Database
+from indicate_mcp.db.tables import audit_events, memberships, organisations
+from indicate_mcp.errors import InvalidInput, PermissionDenied
+
+TOKENS = "API Tokens"
+TEAM = "Team"
+SPACES = "Spaces"
+ORGANISATION = "Organisation"
+NAMESPACES = (TOKENS, TEAM, SPACES, ORGANISATION)
+MAX_LIST = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    type: str
+    id: str | None
+    space_id: str | None = None
+    org_id: str | None = None
+
+
+async def record(
+    conn: AsyncConnection,
+    actor: Actor,
+    namespace: str,
+    action: str,
+    target: Target,
+    *,
+    outcome: str = "success",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    detail: str | None = None,
+) -> None:
+    await conn.execute(
+        insert(audit_events).values(
+            at=utcnow(),
+            org_id=target.org_id or actor.org_id,
+            namespace=namespace,
+            action=action,
+            outcome=outcome,
+            actor_type=actor.kind,
+            actor_id=actor.account_id,
+            actor_name=actor.name,
+            token_id=actor.token_id,
+            channel=actor.channel,
+            target_type=target.type,
+            target_id=target.id,
+            space_id=target.space_id,
+            before=_jsonable(before),
+            after=_jsonable(after),
+            detail=detail,
+            client_ip=actor.client_ip,
+            user_agent=actor.user_agent[:512] if actor.user_agent else None,
+        )
+    )
+
+
+def _jsonable(data: dict[str, Any] | None) -> dict[str, Any] | None:
+    if data is None:
+        return None
+    return json.loads(json.dumps(data, default=str))  # type: ignore[no-any-return]
+
+
+@asynccontextmanager
+async def audited_write(
+    db: Database, actor: Actor, namespace: str, action: str, target: Target
+) -> AsyncIterator[AsyncConnection]:
+    """A write transaction whose permission refusals are themselves recorded."""
+    try:
+        async with db.write() as conn:
+            yield conn
+    except PermissionDenied as refused:
+        async with db.write() as conn:
+            await record(
+                conn, actor, namespace, action, target, outcome="denied", detail=refused.message
+            )
+        raise
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    org_id: str | None = None
+    namespace: str | None = None
+    action: str | None = None
+    actor_id: str | None = None
+    target_id: str | None = None
+    space_id: str | None = None
+    outcome: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def _where(f: AuditFilter, visible_spaces: set[str] | None) -> list[Any]:
+    conds: list[Any] = []
+    for column, value in (
+        (audit_events.c.org_id, f.org_id),
+        (audit_events.c.namespace, f.namespace),
+        (audit_events.c.action, f.action),
+        (audit_events.c.actor_id, f.actor_id),
+        (audit_events.c.target_id, f.target_id),
+        (audit_events.c.space_id, f.space_id),
+        (audit_events.c.outcome, f.outcome),
+    ):
+        if value is not None:
+            conds.append(column == value)
+    if f.since is not None:
+        conds.append(audit_events.c.at >= f.since)
+    if f.until is not None:
+        conds.append(audit_events.c.at < f.until)
+    if visible_spaces is not None:
+        conds.append(audit_events.c.space_id.in_(sorted(visible_spaces)))
+    return conds
+
+
+async def _visible_spaces(conn: AsyncConnection, actor: Actor) -> set[str] | None:
+    """Operators see everything; an account sees events of the spaces it manages."""
+    if actor.is_operator:
+        return None
+    rows = await conn.execute(
+        select(memberships.c.space_id).where(
+            memberships.c.account_id == actor.account_id,
+            memberships.c.role.in_(("owner", "admin")),
+        )
+    )
+    spaces = {r.space_id for r in rows}
+    if actor.reach is not None:
+        spaces &= actor.reach
+    if not spaces:
+        raise PermissionDenied(
+            "only owners and admins can read the audit log, and this account manages no space"
+        )
+    return spaces
+
+
+async def list_events(
+    db: Database, actor: Actor, f: AuditFilter, *, limit: int = 100
+) -> list[dict[str, Any]]:
+    if not 1 <= limit <= MAX_LIST:
+        raise InvalidInput(f"limit must be between 1 and {MAX_LIST}", field="limit")
+    if f.namespace is not None and f.namespace not in NAMESPACES:
+        raise InvalidInput(
+            f"unknown namespace {f.namespace!r}; valid: {', '.join(NAMESPACES)}", field="namespace"
+        )
+    async with db.read() as conn:
+        visible = await _visible_spaces(conn, actor)
+        rows = await conn.execute(
+            select(audit_events)
+            .where(and_(True, *_where(f, visible)))
+            .order_by(audit_events.c.id.desc())
+            .limit(limit)
+        )
+        return [dict(r._mapping) for r in rows]
+
+
+async def export_events(db: Database, actor: Actor, f: AuditFilter) -> AsyncIterator[str]:
+    """JSON Lines, oldest first, streamed so a large log never sits in memory."""
+    async with db.engine.connect() as conn:
+        visible = await _visible_spaces(conn, actor)
+        stream = await conn.stream(
+            select(audit_events)
+            .where(and_(True, *_where(f, visible)))
+            .order_by(audit_events.c.id)
+            .execution_options(yield_per=500)
+        )
+        async for row in stream:
+            yield json.dumps(dict(row._mapping), default=_iso, ensure_ascii=False)
+
+
+def _iso(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+async def purge(
+    db: Database, *, now: datetime | None = None, dry_run: bool = False
+) -> dict[str, int]:
+    """Delete events older than each organisation's plan keeps them (2/50/500 days)."""
+    now = now or utcnow()
+    removed: dict[str, int] = {}
+    async with db.write() as conn:
+        orgs = (await conn.execute(select(organisations.c.id, organisations.c.plan))).all()
+        for org in orgs:
+            cutoff = now - timedelta(days=AUDIT_RETENTION_DAYS[org.plan])
+            cond = and_(audit_events.c.org_id == org.id, audit_events.c.at < cutoff)
+            count = (
+                await conn.execute(select(func.count()).select_from(audit_events).where(cond))
+            ).scalar_one()
+            if count and not dry_run:
+                await conn.execute(delete(audit_events).where(cond))
+            removed[org.id] = count
+    return removed
