@@ -1,0 +1,9 @@
+"""Placeholder seam: filled in by its area."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    return None
