@@ -9,7 +9,7 @@ import sys
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -92,7 +92,7 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
         fail(exc)
 
 
-def fail(exc: IndicateError) -> typer.Exit:
+def fail(exc: IndicateError) -> NoReturn:
     err.print(f"[bold red]error:[/] {exc.message}", highlight=False)
     raise typer.Exit(exc.exit_code)
 
