@@ -159,3 +159,13 @@ audit_events = Table(
     Index("ix_audit_org_at", "org_id", "at"),
     Index("ix_audit_target", "target_id"),
 )
+
+# Fixed one-minute windows per API token, shared by every worker and replica through the
+# database, so a per-token limit holds however many processes serve the API.
+rate_limit_windows = Table(
+    "rate_limit_windows",
+    metadata,
+    Column("token_id", String(12), primary_key=True),
+    Column("window_start", BigInteger, primary_key=True),  # epoch minute
+    Column("count", Integer, nullable=False),
+)

@@ -215,8 +215,17 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("space_id", "id", name=op.f("pk_metric_definitions")),
     )
 
+    op.create_table(
+        "rate_limit_windows",
+        sa.Column("token_id", sa.String(length=12), nullable=False),
+        sa.Column("window_start", sa.BigInteger(), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("token_id", "window_start", name=op.f("pk_rate_limit_windows")),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("rate_limit_windows")
     op.drop_table("metric_definitions")
     op.drop_table("measure_values")
     with op.batch_alter_table("tokens", schema=None) as batch_op:
