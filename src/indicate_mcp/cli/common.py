@@ -23,7 +23,8 @@ from indicate_mcp.errors import IndicateError
 
 T = TypeVar("T")
 
-out = Console(soft_wrap=True)
+# Piped output keeps whole rows rather than wrapping them at an imagined 80 columns.
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True, soft_wrap=True)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
