@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from authority_world import World, build_world
 from indicate_mcp.db import Database
 from indicate_mcp.db.migrate import upgrade
 
@@ -107,3 +108,8 @@ async def db(db_url: str) -> AsyncIterator[Database]:
     database = Database(db_url)
     yield database
     await database.dispose()
+
+
+@pytest.fixture
+async def world(db: Database) -> AsyncIterator[World]:
+    yield await build_world(db)
