@@ -202,11 +202,17 @@ async def delete_account(db: Database, actor: Actor, account_id: str) -> dict[st
     async with audit.audited_write(db, actor, audit.TEAM, "account.deleted", target) as conn:
         account = await fetch_account(conn, account_id)
         await _require_team_manager(conn, actor, account.org_id)
-        for space_id in account.roles:
-            if await role_in(conn, actor, space_id) not in MANAGER_ROLES:
+        for space_id, role in account.roles.items():
+            mine = await role_in(conn, actor, space_id)
+            if mine not in MANAGER_ROLES:
                 raise PermissionDenied(
                     f"{actor.name} cannot delete {account.name}: it is a member of space "
                     f"{space_id}, where {actor.name} is not an owner or admin"
+                )
+            if role == "owner" and mine != "owner":
+                raise PermissionDenied(
+                    f"{actor.name} cannot delete {account.name}: it is an owner of space "
+                    f"{space_id}, and only owners can remove an owner"
                 )
         for space_id, role in account.roles.items():
             if role == "owner" and await _owner_count(conn, space_id) == 1:
@@ -215,17 +221,14 @@ async def delete_account(db: Database, actor: Actor, account_id: str) -> dict[st
                     "member owner first"
                 )
         now = utcnow()
-        revoked = (
-            (
-                await conn.execute(
-                    select(tokens.c.id).where(
-                        tokens.c.account_id == account_id, tokens.c.status == "active"
-                    )
-                )
+        revoked_rows = (
+            await conn.execute(
+                select(tokens.c.id, tokens.c.space_id)
+                .where(tokens.c.account_id == account_id, tokens.c.status == "active")
+                .order_by(tokens.c.id)
             )
-            .scalars()
-            .all()
-        )
+        ).all()
+        revoked = [r.id for r in revoked_rows]
         await conn.execute(
             update(tokens)
             .where(tokens.c.account_id == account_id, tokens.c.status == "active")
@@ -235,13 +238,13 @@ async def delete_account(db: Database, actor: Actor, account_id: str) -> dict[st
         await conn.execute(
             update(accounts).where(accounts.c.id == account_id).values(deleted_at=now)
         )
-        for token_id in revoked:
+        for r in revoked_rows:
             await audit.record(
                 conn,
                 actor,
                 audit.TOKENS,
                 "token.revoked",
-                Target("token", token_id, org_id=account.org_id),
+                Target("token", r.id, space_id=r.space_id, org_id=account.org_id),
                 before={"status": "active"},
                 after={"status": "revoked"},
                 detail=f"account {account_id} deleted",

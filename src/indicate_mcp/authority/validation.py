@@ -18,7 +18,9 @@ def clean_name(value: str | None, field: str = "name") -> str:
         raise InvalidInput(f"{field} must not be empty (1 to {NAME_MAX} characters)", field=field)
     if len(name) > NAME_MAX:
         raise InvalidInput(
-            f"{field} is {len(name)} characters long; at most {NAME_MAX} are allowed", field=field
+            f"{field} is {len(name)} characters long; at most {NAME_MAX} are allowed "
+            f"(1 to {NAME_MAX} characters)",
+            field=field,
         )
     if _CONTROL.search(name):
         raise InvalidInput(f"{field} must not contain control characters", field=field)
