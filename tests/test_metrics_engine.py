@@ -393,3 +393,29 @@ async def test_list_metrics_reports_spans_and_result_is_json(hotel: Hotel) -> No
         "value": 20.0,
         "partial": False,
     }
+
+
+async def test_ratio_sums_both_parts_over_the_same_days(hotel: Hotel) -> None:
+    await put_metric(
+        hotel.db,
+        hotel.space,
+        hotel.source,
+        id="cancellation_rate",
+        name="Cancellation Rate",
+        unit="percent",
+        aggregation="ratio",
+        numerator="cancellations",
+        denominator="reservations",
+        multiplier=100,
+    )
+    # Reservations on the books for four days; cancellations known for the first two only.
+    await put_values(
+        hotel.db,
+        hotel.source,
+        totals("reservations", "2024-01-08", [10, 10, 10, 10])
+        + totals("cancellations", "2024-01-08", [1, 1]),
+    )
+    result = await hotel.query(
+        "cancellation_rate", start_date="2024-01-08", end_date="2024-01-14", granularity="week"
+    )
+    assert result.series[0].value == pytest.approx(10.0)  # 2 / 20, not 2 / 40

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from indicate_mcp.db import Database
 from indicate_mcp.errors import InvalidInput
 from indicate_mcp.metrics.aggregate import Cells, Parts, fetch_cells, rollup, value_of
@@ -85,6 +87,25 @@ def _empty_reason(metric: MetricInfo, start: date, end: date) -> str:
         f"no data between {start.isoformat()} and {end.isoformat()}: the range falls in a gap "
         f"of the data, which runs from {first.isoformat()} to {last.isoformat()}"
     )
+
+
+async def _cells(
+    conn: AsyncConnection,
+    dialect: str,
+    metric: MetricInfo,
+    start: date,
+    end: date,
+    granularity: Granularity,
+    dimension: str = "",
+) -> Cells:
+    if metric.aggregation == "ratio" and metric.first_date and metric.last_date:
+        # Sum both parts over the same days only: where the denominator runs on (bookings on
+        # the books) but the numerator stops (cancellations known so far), summing each over
+        # the whole bucket would divide unlike things.
+        start, end = max(start, metric.first_date), min(end, metric.last_date)
+        if start > end:
+            return {}
+    return await fetch_cells(conn, dialect, metric, start, end, granularity, dimension)
 
 
 def _by_group(cells: Cells) -> dict[str, dict[date, dict[str, Parts]]]:
@@ -168,16 +189,16 @@ async def query_metric(
                 field="group_by",
             )
         start, end, notes = _resolve_range(metric, start_in, end_in, today or date.today())
-        cells = await fetch_cells(conn, db.dialect, metric, start, end, granularity)
+        cells = await _cells(conn, db.dialect, metric, start, end, granularity)
         group_cells: Cells = {}
         if request.group_by is not None:
-            group_cells = await fetch_cells(
+            group_cells = await _cells(
                 conn, db.dialect, metric, start, end, granularity, request.group_by
             )
         previous_cells: Cells = {}
         if compare is not None:
             previous_start, previous_end = comparison_range(start, end, compare)
-            previous_cells = await fetch_cells(
+            previous_cells = await _cells(
                 conn, db.dialect, metric, previous_start, previous_end, granularity
             )
 
