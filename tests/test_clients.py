@@ -282,3 +282,18 @@ def test_examples_match_the_generator() -> None:
     assert examples["mcpServers"]["indicate"]["headers"]["Authorization"] == (
         "Bearer ${INDICATE_AGENT_TOKEN}"
     )
+
+
+def test_connect_clients_doc_blocks_parse_and_snippets_match_the_code() -> None:
+    doc = (ROOT / "docs" / "connect-clients.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```(\w+)\n(.*?)```", doc, re.DOTALL)
+    languages = [lang for lang, _ in blocks]
+    assert languages.count("json") >= 6
+    for lang, body in blocks:
+        if lang == "json":
+            json.loads(body)
+        elif lang == "python":
+            ast.parse(body)
+    python = [body for lang, body in blocks if lang == "python"]
+    for client in ("langchain", "openai-agents"):
+        assert build_config(client, base_url="http://127.0.0.1:8000", token=None).content in python
