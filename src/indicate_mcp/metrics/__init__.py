@@ -1,5 +1,6 @@
-"""Space data: data sources, governed metrics and the query engine."""
+"""Space data: data sources, governed metrics, the query engine, import, apply and the demo."""
 
+from indicate_mcp.metrics.apply import ApplyResult, apply_metrics
 from indicate_mcp.metrics.catalog import (
     create_data_source,
     get_metric,
@@ -13,7 +14,9 @@ from indicate_mcp.metrics.definitions import (
     MetricDefinition,
     MetricInfo,
 )
+from indicate_mcp.metrics.demo import DemoSummary, load_demo
 from indicate_mcp.metrics.engine import query_metric
+from indicate_mcp.metrics.importer import ImportReport, import_csv
 from indicate_mcp.metrics.periods import COMPARE_MODES, GRANULARITIES
 from indicate_mcp.metrics.query import (
     Change,
@@ -30,19 +33,25 @@ __all__ = [
     "COMPARE_MODES",
     "GRANULARITIES",
     "UNITS",
+    "ApplyResult",
     "Change",
     "Comparison",
     "DataSource",
+    "DemoSummary",
     "GroupSeries",
+    "ImportReport",
     "MetricDefinition",
     "MetricInfo",
     "MetricSummary",
     "Point",
     "QueryRequest",
     "QueryResult",
+    "apply_metrics",
     "create_data_source",
     "get_metric",
+    "import_csv",
     "list_data_sources",
     "list_metrics",
+    "load_demo",
     "query_metric",
 ]
