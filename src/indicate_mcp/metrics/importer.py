@@ -18,7 +18,7 @@ import csv
 import io
 import math
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -33,7 +33,7 @@ from indicate_mcp.metrics.store import write_values
 
 Layout = Literal["auto", "long", "wide"]
 LAYOUTS: tuple[str, ...] = ("auto", "long", "wide")
-BATCH = 5000
+BATCH = 10_000
 _REPORTED = 50  # bad lines named in an error or report; the count is always exact
 _LONG = ("date", "measure", "value")
 _DIMENSION = ("dimension", "dimension_value")
@@ -62,6 +62,15 @@ class ImportReport(BaseModel):
     measures: list[str]
     first_date: date | None
     last_date: date | None
+
+
+@dataclass(slots=True)
+class _Batch:
+    values: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[SkippedLine] = field(default_factory=list)
+    done: bool = False
+    rows: int = 0  # data rows read up to the end of this batch
+    bytes_read: int = 0
 
 
 class _Problem(Exception):
@@ -185,9 +194,9 @@ class _Batches:
             if cells[measure].strip():  # an empty cell means "no value that day"
                 yield {**base, "measure": measure, "value": _number(cells[measure], measure)}
 
-    def next_batch(self, size: int) -> tuple[list[dict[str, Any]], list[SkippedLine], bool]:
-        values: list[dict[str, Any]] = []
-        problems: list[SkippedLine] = []
+    def next_batch(self, size: int) -> _Batch:
+        batch = _Batch()
+        values, problems = batch.values, batch.problems
         for fields in self._reader:
             if not fields or not any(f.strip() for f in fields):
                 continue  # blank lines carry nothing
@@ -197,12 +206,12 @@ class _Batches:
             except _Problem as exc:
                 problems.append(SkippedLine(line=self._reader.line_num, message=str(exc)))
             if self.rows % size == 0:
-                return values, problems, False
-        return values, problems, True
+                return self._seal(batch, done=False)
+        return self._seal(batch, done=True)
 
-    @property
-    def bytes_read(self) -> int:
-        return self._raw.tell()
+    def _seal(self, batch: _Batch, *, done: bool) -> _Batch:
+        batch.done, batch.rows, batch.bytes_read = done, self.rows, self._raw.tell()
+        return batch
 
     def close(self) -> None:
         self._text.close()
@@ -247,13 +256,15 @@ async def import_csv(
         try:
             done = False
             while not done:
-                values, bad, done = await asyncio.to_thread(batches.next_batch, batch_size)
-                problem_count += len(bad)
-                problems.extend(bad[: max(0, _REPORTED - len(problems))])
+                batch = await asyncio.to_thread(batches.next_batch, batch_size)
+                done = batch.done
+                problem_count += len(batch.problems)
+                problems.extend(batch.problems[: max(0, _REPORTED - len(problems))])
                 if progress is not None:
-                    progress(ImportProgress(batches.rows, batches.bytes_read, batches.total_bytes))
+                    progress(ImportProgress(batch.rows, batch.bytes_read, batches.total_bytes))
                 if problem_count and not skip_invalid:
                     continue  # keep reading only to report every bad line; write nothing more
+                values = batch.values
                 await write_values(conn, db.dialect, values)
                 written += len(values)
                 measures.update(row["measure"] for row in values)
