@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from indicate_mcp.authority.model import Role
 from indicate_mcp.metrics import DataSource, MetricInfo
 from indicate_mcp.metrics.query import DEFAULT_LIMIT, MAX_LIMIT
-from indicate_mcp.server.rest.pagination import DEFAULT_PAGE, MAX_PAGE
+from indicate_mcp.server.rest.pagination import CURSOR_PATTERN, DEFAULT_PAGE, MAX_PAGE
 
 # Literals rather than the engine's tuples so the schema carries an enum;
 # tests/test_rest_models.py checks they equal GRANULARITIES and COMPARE_MODES.
@@ -34,7 +34,10 @@ class PageParams(Params):
         default=DEFAULT_PAGE, ge=1, le=MAX_PAGE, description=f"items per page, 1 to {MAX_PAGE}"
     )
     cursor: str | None = Field(
-        default=None, max_length=256, description="from the 'next' link of the previous page"
+        default=None,
+        max_length=256,
+        pattern=CURSOR_PATTERN,
+        description="from the 'next' link of the previous page",
     )
 
 

@@ -14,6 +14,7 @@ from pydantic.json_schema import models_json_schema
 
 import indicate_mcp
 from indicate_mcp.metrics import QueryResult
+from indicate_mcp.metrics.definitions import METRIC_ID
 from indicate_mcp.server.rest.models import (
     DataSourceList,
     MetricList,
@@ -76,9 +77,9 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
 )
 
-_PATH_DESCRIPTIONS = {
-    "space_id": "a space ID from GET /spaces",
-    "metric_id": "a metric ID from GET /spaces/{space_id}/metrics",
+_PATH_PARAMETERS = {
+    "space_id": ("a space ID from GET /spaces", r"^[A-Za-z0-9_]{1,64}$"),
+    "metric_id": ("a metric ID from GET /spaces/{space_id}/metrics", METRIC_ID.pattern),
 }
 _STR = {"type": "string"}
 _INT = {"type": "integer"}
@@ -144,8 +145,8 @@ def _operation(op: Operation) -> dict[str, Any]:
             "name": name,
             "in": "path",
             "required": True,
-            "description": _PATH_DESCRIPTIONS[name],
-            "schema": {"type": "string", "minLength": 1, "maxLength": 128},
+            "description": _PATH_PARAMETERS[name][0],
+            "schema": {"type": "string", "pattern": _PATH_PARAMETERS[name][1]},
         }
         for name in op.path_params
     ]
