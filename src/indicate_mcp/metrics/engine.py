@@ -161,6 +161,85 @@ def _summary(metric: MetricInfo) -> MetricSummary:
     )
 
 
+def _groups(
+    metric: MetricInfo,
+    spans: list[tuple[date, date]],
+    group_cells: Cells,
+    start: date,
+    end: date,
+) -> list[GroupSeries]:
+    groups = [
+        GroupSeries(
+            value=group,
+            total=value_of(metric, rollup(list(by_bucket.values()))),
+            series=_series(metric, spans, by_bucket, start, end),
+        )
+        for group, by_bucket in _by_group(group_cells).items()
+    ]
+    groups.sort(key=lambda g: (g.total is None, -(g.total or 0.0), g.value))
+    return groups
+
+
+def _truncate(
+    series: list[Point], groups: list[GroupSeries] | None, limit: int, notes: list[str]
+) -> tuple[bool, list[Point], list[GroupSeries] | None]:
+    """Rows are buckets x (total + groups): drop the smallest groups first when even one
+    bucket per group would not fit, then keep the earliest buckets."""
+    width = 1 + len(groups or [])
+    if not series or len(series) * width <= limit:
+        return False, series, groups
+    if groups is not None and width > limit:
+        notes.append(f"kept the {limit - 1} largest of {len(groups)} groups")
+        groups = groups[: limit - 1]
+        width = 1 + len(groups)
+    keep = max(1, limit // width)
+    if keep < len(series):
+        notes.append(f"kept the first {keep} of {len(series)} buckets")
+    for group_series in groups or []:
+        group_series.series = group_series.series[:keep]
+    notes.append(f"the answer was cut at limit={limit}: {_NARROW}")
+    return True, series[:keep], groups
+
+
+def _comparison(
+    metric: MetricInfo,
+    mode: CompareMode,
+    granularity: Granularity,
+    main: tuple[date, date],
+    previous: tuple[date, date],
+    series: list[Point],
+    total: float | None,
+    previous_cells: Cells,
+    truncated: bool,
+) -> Comparison:
+    start, end = main
+    previous_totals = _by_group(previous_cells).get("", {})
+    previous_series = _series(
+        metric, buckets(*previous, granularity), previous_totals, previous[0], previous[1]
+    )
+    by_start = {p.date: p for p in previous_series}
+    changes = []
+    for point in series:
+        # Pair each bucket with the comparison bucket holding the same point in time; by
+        # position would drift across 29 February and uneven months.
+        day = comparable_day(max(point.date, start), start, end, mode)
+        twin = by_start.get(bucket_start(day, granularity))
+        if twin is None:
+            changes.append(_change(point.date, None, point.value, None))
+        else:
+            changes.append(_change(point.date, twin.date, point.value, twin.value))
+    previous_total = value_of(metric, rollup(list(previous_totals.values())))
+    return Comparison(
+        mode=mode,
+        start_date=previous[0],
+        end_date=previous[1],
+        total=previous_total,
+        series=previous_series[: len(series)] if truncated else previous_series,
+        change=changes,
+        total_change=_change(start, previous[0], total, previous_total),
+    )
+
+
 async def query_metric(
     db: Database, space_id: str, request: QueryRequest, *, today: date | None = None
 ) -> QueryResult:
@@ -206,65 +285,19 @@ async def query_metric(
     totals = _by_group(cells).get("", {})
     empty_reason = None if totals else _empty_reason(metric, start, end)
     series = _series(metric, spans, totals, start, end) if totals else []
-
-    groups: list[GroupSeries] | None = None
+    groups = None
     if request.group_by is not None:
-        groups = []
-        for group, by_bucket in _by_group(group_cells).items():
-            groups.append(
-                GroupSeries(
-                    value=group,
-                    total=value_of(metric, rollup(list(by_bucket.values()))),
-                    series=_series(metric, spans, by_bucket, start, end),
-                )
-            )
-        groups.sort(key=lambda g: (g.total is None, -(g.total or 0.0), g.value))
+        groups = _groups(metric, spans, group_cells, start, end)
         if not groups:
             notes.append(f"no breakdown by {request.group_by} is stored in this range")
-
-    truncated = False
-    width = 1 + len(groups or [])
-    if series and len(spans) * width > request.limit:
-        truncated = True
-        if groups is not None and width > request.limit:
-            notes.append(f"kept the {request.limit - 1} largest of {len(groups)} groups")
-            groups = groups[: request.limit - 1]
-            width = 1 + len(groups)
-        keep = max(1, request.limit // width)
-        if keep < len(series):
-            notes.append(f"kept the first {keep} of {len(series)} buckets")
-        series = series[:keep]
-        for group_series in groups or []:
-            group_series.series = group_series.series[:keep]
-        notes.append(f"the answer was cut at limit={request.limit}: {_NARROW}")
-
+    truncated, series, groups = _truncate(series, groups, request.limit, notes)
     total = value_of(metric, rollup(list(totals.values())))
     comparison = None
     if compare is not None:
-        previous_totals = _by_group(previous_cells).get("", {})
-        previous_spans = buckets(previous_start, previous_end, granularity)
-        previous_series = _series(
-            metric, previous_spans, previous_totals, previous_start, previous_end
-        )
-        by_start = {p.date: p for p in previous_series}
-        changes = []
-        for point in series:
-            day = comparable_day(max(point.date, start), start, end, compare)
-            twin = by_start.get(bucket_start(day, granularity))
-            if twin is None:
-                changes.append(_change(point.date, None, point.value, None))
-            else:
-                changes.append(_change(point.date, twin.date, point.value, twin.value))
-        previous_total = value_of(metric, rollup(list(previous_totals.values())))
-        comparison = Comparison(
-            mode=compare,
-            start_date=previous_start,
-            end_date=previous_end,
-            total=previous_total,
-            series=previous_series[: len(series)] if truncated else previous_series,
-            change=changes,
-            total_change=_change(start, previous_start, total, previous_total),
-        )
+        comparison = _comparison(
+            metric, compare, granularity, (start, end), (previous_start, previous_end),
+            series, total, previous_cells, truncated,
+        )  # fmt: skip
 
     return QueryResult(
         metric=_summary(metric),
