@@ -9,8 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import Result
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from indicate_mcp.authority.resolver import Resolver
 from indicate_mcp.authority.tokens import TOKEN_PATTERN

@@ -144,7 +144,7 @@ async def every_row_as_text(url: str) -> str:
                     )
                 )
             ).scalars()
-            chunks = []
+            chunks: list[str] = []
             for name in list(names):
                 rows = await conn.execute(text(f'SELECT t::text FROM "{name}" t'))
                 chunks.extend(r[0] for r in rows)
