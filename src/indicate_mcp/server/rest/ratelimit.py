@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from indicate_mcp.db import Database
@@ -75,6 +75,10 @@ class RateLimiter:
             .returning(windows.c.count)
         )
         async with self.db.write() as conn:
+            if self.db.dialect == "postgresql":
+                # A lost count after a crash costs nothing; waiting for the WAL flush on
+                # every request costs milliseconds. Only this transaction is relaxed.
+                await conn.execute(text("SET LOCAL synchronous_commit = off"))
             count = int((await conn.execute(statement)).scalar_one())
             if minute != self._swept_minute:
                 # Once a minute per process: old windows are dead weight, never read again.
