@@ -13,6 +13,7 @@ import httpx2
 import pytest
 from interop_support import CLIENT_TIMEOUT, DATA_TOOLS, LiveServer, indicate_cli, venv_python
 from mcp.client.client import Client
+from mcp.client.sse import sse_client
 from mcp.client.stdio import StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
@@ -48,6 +49,19 @@ async def test_python_sdk_over_http(live_server: LiveServer, mode: str, protocol
         refused = await client.call_tool("list_data_sources", {})
         assert refused.is_error
         assert tenant in json.dumps(refused.model_dump(mode="json"))
+
+
+async def test_python_sdk_over_legacy_sse_as_old_n8n_nodes_use_it(live_server: LiveServer) -> None:
+    # n8n's MCP Client Tool node version 1 speaks SSE only; its settings name /sse.
+    n8n = build_config("n8n", base_url=live_server.base_url, token=live_server.single_token)
+    sse_url = f"{live_server.base_url}/sse"
+    assert sse_url in n8n.content
+    headers = {"Authorization": f"Bearer {live_server.single_token}"}
+    async with Client(sse_client(sse_url, headers=headers), mode="legacy") as client:
+        names = {t.name for t in (await client.list_tools()).tools}
+        assert set(DATA_TOOLS) <= names
+        tenants = structured(await client.call_tool("list_tenants", {}))["tenants"]
+        assert [t["tenant_id"] for t in tenants] == [live_server.spaces[0]["id"]]
 
 
 def leaves(exc: BaseException) -> list[BaseException]:
