@@ -67,8 +67,13 @@ class InjectAuth:
 @contextmanager
 def auth_proxy(upstream: str, token: str, port: int) -> Iterator[str]:
     """Run the proxy on 127.0.0.1:port in a thread; yields its base URL."""
+    # Streams the suite left open (GET /mcp) must not hold the shutdown up.
     config = uvicorn.Config(
-        InjectAuth(upstream, token), host="127.0.0.1", port=port, log_level="warning"
+        InjectAuth(upstream, token),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        timeout_graceful_shutdown=2,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="auth-proxy", daemon=True)
