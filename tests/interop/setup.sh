@@ -41,7 +41,9 @@ venv_part() {  # venv_part DIR REQUIREMENTS
   echo "interop: creating $dir"
   rm -rf "$dir"
   "$python" -m venv "$dir"
-  "$dir/bin/pip" install -q --disable-pip-version-check -r "$req"
+  # This machine's pip config names a local index folder that may be absent; drop that noise.
+  "$dir/bin/pip" install -q --disable-pip-version-check -r "$req" \
+    2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
   echo "$stamp" > "$dir/.stamp"
 }
 
