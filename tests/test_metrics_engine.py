@@ -364,6 +364,8 @@ async def test_invalid_requests_name_what_is_valid(hotel: Hotel) -> None:
         await hotel.query("reservations", start_date="01/02/2024")
     with pytest.raises(InvalidInput, match="real calendar date"):
         await hotel.query("reservations", start_date="2023-02-29")
+    with pytest.raises(InvalidInput, match="between 1900-01-01 and 2999-12-31"):
+        await hotel.query("reservations", start_date="0001-01-01", compare="previous_period")
     with pytest.raises(InvalidInput, match="after end_date"):
         await hotel.query("reservations", start_date="2024-02-02", end_date="2024-02-01")
     with pytest.raises(InvalidInput, match="between 1 and 10000"):
@@ -419,3 +421,22 @@ async def test_ratio_sums_both_parts_over_the_same_days(hotel: Hotel) -> None:
         "cancellation_rate", start_date="2024-01-08", end_date="2024-01-14", granularity="week"
     )
     assert result.series[0].value == pytest.approx(10.0)  # 2 / 20, not 2 / 40
+
+
+async def test_a_huge_range_is_cut_without_building_every_bucket(hotel: Hotel) -> None:
+    await put_values(hotel.db, hotel.source, totals("reservations", "2024-01-01", [1.0, 2.0]))
+    result = await hotel.query(
+        "reservations",
+        start_date="1900-01-01",
+        end_date="2999-12-31",
+        limit=3,
+        compare="previous_period",
+    )
+    assert result.truncated and [p.date for p in result.series] == [
+        day("1900-01-01"),
+        day("1900-01-02"),
+        day("1900-01-03"),
+    ]
+    assert result.total == 3.0
+    assert any("of 401767 buckets" in note for note in result.notes)
+    assert result.comparison is not None and len(result.comparison.series) == 4

@@ -17,6 +17,7 @@ from indicate_mcp.metrics.periods import (
     GRANULARITIES,
     CompareMode,
     Granularity,
+    bucket_count,
     bucket_start,
     buckets,
     comparable_day,
@@ -181,7 +182,11 @@ def _groups(
 
 
 def _truncate(
-    series: list[Point], groups: list[GroupSeries] | None, limit: int, notes: list[str]
+    series: list[Point],
+    groups: list[GroupSeries] | None,
+    limit: int,
+    all_buckets: int,
+    notes: list[str],
 ) -> tuple[bool, list[Point], list[GroupSeries] | None]:
     """Rows are buckets x (total + groups): drop the smallest groups first when even one
     bucket per group would not fit, then keep the earliest buckets."""
@@ -193,8 +198,8 @@ def _truncate(
         groups = groups[: limit - 1]
         width = 1 + len(groups)
     keep = max(1, limit // width)
-    if keep < len(series):
-        notes.append(f"kept the first {keep} of {len(series)} buckets")
+    if keep < all_buckets:
+        notes.append(f"kept the first {keep} of {all_buckets} buckets")
     for group_series in groups or []:
         group_series.series = group_series.series[:keep]
     notes.append(f"the answer was cut at limit={limit}: {_NARROW}")
@@ -211,11 +216,16 @@ def _comparison(
     total: float | None,
     previous_cells: Cells,
     truncated: bool,
+    limit: int,
 ) -> Comparison:
     start, end = main
     previous_totals = _by_group(previous_cells).get("", {})
     previous_series = _series(
-        metric, buckets(*previous, granularity), previous_totals, previous[0], previous[1]
+        metric,
+        buckets(*previous, granularity, limit=(len(series) if truncated else limit) + 1),
+        previous_totals,
+        previous[0],
+        previous[1],
     )
     by_start = {p.date: p for p in previous_series}
     changes = []
@@ -234,7 +244,7 @@ def _comparison(
         start_date=previous[0],
         end_date=previous[1],
         total=previous_total,
-        series=previous_series[: len(series)] if truncated else previous_series,
+        series=previous_series,
         change=changes,
         total_change=_change(start, previous[0], total, previous_total),
     )
@@ -281,7 +291,7 @@ async def query_metric(
                 conn, db.dialect, metric, previous_start, previous_end, granularity
             )
 
-    spans = buckets(start, end, granularity)
+    spans = buckets(start, end, granularity, limit=request.limit + 1)
     totals = _by_group(cells).get("", {})
     empty_reason = None if totals else _empty_reason(metric, start, end)
     series = _series(metric, spans, totals, start, end) if totals else []
@@ -290,13 +300,14 @@ async def query_metric(
         groups = _groups(metric, spans, group_cells, start, end)
         if not groups:
             notes.append(f"no breakdown by {request.group_by} is stored in this range")
-    truncated, series, groups = _truncate(series, groups, request.limit, notes)
+    all_buckets = bucket_count(start, end, granularity)
+    truncated, series, groups = _truncate(series, groups, request.limit, all_buckets, notes)
     total = value_of(metric, rollup(list(totals.values())))
     comparison = None
     if compare is not None:
         comparison = _comparison(
             metric, compare, granularity, (start, end), (previous_start, previous_end),
-            series, total, previous_cells, truncated,
+            series, total, previous_cells, truncated, request.limit,
         )  # fmt: skip
 
     return QueryResult(
