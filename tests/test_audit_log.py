@@ -408,10 +408,14 @@ async def test_an_account_sees_only_the_spaces_it_manages(world: World) -> None:
     adam_sees = await listed(world, world.actor(world.admin))
     assert adam_sees
     assert {e["space_id"] for e in adam_sees} == {world.hotel.id}  # reader of lake: not shown
+    # Owners also see their organisation's events that belong to no space (accounts, plan).
     olga_sees = await listed(world, world.actor(world.owner))
-    assert {e["space_id"] for e in olga_sees} == {world.hotel.id, world.lake.id}
+    assert {e["space_id"] for e in olga_sees} == {world.hotel.id, world.lake.id, None}
+    assert {e["org_id"] for e in olga_sees if e["space_id"] is None} == {world.org.id}
+    assert {"account.created", "service_account.created"} <= {e["action"] for e in olga_sees}
     sven_sees = await listed(world, world.actor(world.stranger))
-    assert {e["space_id"] for e in sven_sees} == {world.outsider_space.id}
+    assert {e["space_id"] for e in sven_sees} - {None} == {world.outsider_space.id}
+    assert {e["org_id"] for e in sven_sees} == {world.other_org.id}
     # A filter cannot widen what an account sees.
     assert await listed(world, world.actor(world.admin), space_id=world.lake.id) == []
     assert await listed(world, world.actor(world.stranger), org_id=world.org.id) == []
@@ -420,7 +424,7 @@ async def test_an_account_sees_only_the_spaces_it_manages(world: World) -> None:
     issued = await world.agent_token(world.owner, space=world.lake)
     caller = await Resolver(world.db).resolve(issued.secret, "mcp")
     via_token = await listed(world, Actor.for_caller(caller, "mcp"))
-    assert {e["space_id"] for e in via_token} == {world.lake.id}
+    assert {e["space_id"] for e in via_token} == {world.lake.id, None}
 
 
 @pytest.mark.parametrize("who", ["user", "reader", "bot"])

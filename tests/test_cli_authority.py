@@ -264,7 +264,7 @@ def test_bad_input_exits_with_the_right_code_and_says_what_is_valid(db_url: str)
         "--as", "rita@core.example",
         says=("owners and admins",),
     )  # fmt: skip
-    fails(4, "tokens", "list", "--as", "rita@core.example", says=("manages none",))
+    fails(4, "tokens", "list", "--as", "rita@core.example", says=("manages no space",))
     fails(4, "audit", "list", "--as", "rita@core.example", says=("owners and admins",))
     fails(4, "billing", "--as", "rita@core.example", says=("owners and admins",))
     fails(3, "tokens", "show", "abcdefghijkl", says=("tokens list",))
@@ -298,8 +298,15 @@ def test_bad_input_exits_with_the_right_code_and_says_what_is_valid(db_url: str)
     roles = sorted(m["role"] for m in cli.json("members", "list", space))
     assert roles == ["owner", "reader"]
     denied = cli.json("audit", "list", "--outcome", "denied")
-    assert {e["actor_name"] for e in denied} == {"Rita Reader"}
-    assert {e["action"] for e in denied} == {"token.created", "space.renamed"}
+    by_actor = {(e["actor_name"], e["action"]) for e in denied}
+    # Rita's role refusals, and the operator's API token refused by the core plan.
+    assert by_actor == {
+        ("Rita Reader", "token.created"),
+        ("Rita Reader", "space.renamed"),
+        ("local operator", "token.created"),
+    }
+    plan_refusal = next(e for e in denied if e["actor_name"] == "local operator")
+    assert "Enterprise" in plan_refusal["detail"]
 
 
 def test_unsupported_database_url_is_an_input_error(tmp_path: Path) -> None:

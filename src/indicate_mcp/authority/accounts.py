@@ -14,10 +14,10 @@ from indicate_mcp.authority import audit
 from indicate_mcp.authority.audit import Target
 from indicate_mcp.authority.model import MANAGER_ROLES, Actor, utcnow
 from indicate_mcp.authority.organisations import fetch_organisation
-from indicate_mcp.authority.permissions import role_in
+from indicate_mcp.authority.permissions import require_managed_spaces, role_in
 from indicate_mcp.authority.validation import clean_email, clean_name
 from indicate_mcp.db import Database
-from indicate_mcp.db.tables import accounts, memberships, spaces, tokens
+from indicate_mcp.db.tables import accounts, memberships, tokens
 from indicate_mcp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from indicate_mcp.ids import new_id
 
@@ -94,21 +94,8 @@ async def find_account(db: Database, ref: str, org_id: str | None = None) -> Acc
 
 
 async def _require_team_manager(conn: AsyncConnection, actor: Actor, org_id: str) -> None:
-    if actor.is_operator:
-        return
-    query = (
-        select(memberships.c.space_id)
-        .join(spaces, spaces.c.id == memberships.c.space_id)
-        .where(
-            memberships.c.account_id == actor.account_id,
-            memberships.c.role.in_(sorted(MANAGER_ROLES)),
-            spaces.c.org_id == org_id,
-        )
-    )
-    if actor.reach is not None:
-        query = query.where(memberships.c.space_id.in_(sorted(actor.reach)))
-    if (await conn.execute(query)).first() is None:
-        raise PermissionDenied("only owners and admins can manage accounts")
+    if not actor.is_operator:
+        await require_managed_spaces(conn, actor, "manage accounts", org_id=org_id)
 
 
 async def _create(

@@ -13,13 +13,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, select
+from sqlalchemy import and_, delete, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnElement
 
 from indicate_mcp.authority.model import AUDIT_RETENTION_DAYS, Actor, utcnow
+from indicate_mcp.authority.permissions import managed_spaces, require_managed_spaces
 from indicate_mcp.db import Database
-from indicate_mcp.db.tables import audit_events, memberships, organisations
-from indicate_mcp.errors import InvalidInput, PermissionDenied
+from indicate_mcp.db.tables import audit_events, organisations
+from indicate_mcp.errors import InvalidInput, PermissionDenied, PlanRequired
 
 TOKENS = "API Tokens"
 TEAM = "Team"
@@ -83,11 +85,11 @@ def _jsonable(data: dict[str, Any] | None) -> dict[str, Any] | None:
 async def audited_write(
     db: Database, actor: Actor, namespace: str, action: str, target: Target
 ) -> AsyncIterator[AsyncConnection]:
-    """A write transaction whose permission refusals are themselves recorded."""
+    """A write transaction whose refusals (role or plan) are themselves recorded."""
     try:
         async with db.write() as conn:
             yield conn
-    except PermissionDenied as refused:
+    except (PermissionDenied, PlanRequired) as refused:
         async with db.write() as conn:
             await record(
                 conn, actor, namespace, action, target, outcome="denied", detail=refused.message
@@ -108,7 +110,7 @@ class AuditFilter:
     until: datetime | None = None
 
 
-def _where(f: AuditFilter, visible_spaces: set[str] | None) -> list[Any]:
+def _where(f: AuditFilter, visible: Visibility | None) -> list[Any]:
     conds: list[Any] = []
     for column, value in (
         (audit_events.c.org_id, f.org_id),
@@ -125,29 +127,32 @@ def _where(f: AuditFilter, visible_spaces: set[str] | None) -> list[Any]:
         conds.append(audit_events.c.at >= f.since)
     if f.until is not None:
         conds.append(audit_events.c.at < f.until)
-    if visible_spaces is not None:
-        conds.append(audit_events.c.space_id.in_(sorted(visible_spaces)))
+    if visible is not None:
+        scoped: ColumnElement[bool] = audit_events.c.space_id.in_(sorted(visible.spaces))
+        if visible.org_level_of is not None:
+            org_level = and_(
+                audit_events.c.space_id.is_(None), audit_events.c.org_id == visible.org_level_of
+            )
+            scoped = or_(scoped, org_level)
+        conds.append(scoped)
     return conds
 
 
-async def _visible_spaces(conn: AsyncConnection, actor: Actor) -> set[str] | None:
-    """Operators see everything; an account sees events of the spaces it manages."""
+@dataclass(frozen=True, slots=True)
+class Visibility:
+    """What an account may read: events of the spaces it manages, and, for owners, the
+    organisation-level events (accounts, plan) of its own organisation."""
+
+    spaces: frozenset[str]
+    org_level_of: str | None
+
+
+async def _visibility(conn: AsyncConnection, actor: Actor) -> Visibility | None:
     if actor.is_operator:
         return None
-    rows = await conn.execute(
-        select(memberships.c.space_id).where(
-            memberships.c.account_id == actor.account_id,
-            memberships.c.role.in_(("owner", "admin")),
-        )
-    )
-    spaces = {r.space_id for r in rows}
-    if actor.reach is not None:
-        spaces &= actor.reach
-    if not spaces:
-        raise PermissionDenied(
-            "only owners and admins can read the audit log, and this account manages no space"
-        )
-    return spaces
+    managed = await require_managed_spaces(conn, actor, "read the audit log")
+    owned = await managed_spaces(conn, actor, org_id=actor.org_id, roles=("owner",))
+    return Visibility(frozenset(managed), actor.org_id if owned else None)
 
 
 async def list_events(
@@ -160,7 +165,7 @@ async def list_events(
             f"unknown namespace {f.namespace!r}; valid: {', '.join(NAMESPACES)}", field="namespace"
         )
     async with db.read() as conn:
-        visible = await _visible_spaces(conn, actor)
+        visible = await _visibility(conn, actor)
         rows = await conn.execute(
             select(audit_events)
             .where(and_(True, *_where(f, visible)))
@@ -173,7 +178,7 @@ async def list_events(
 async def export_events(db: Database, actor: Actor, f: AuditFilter) -> AsyncIterator[str]:
     """JSON Lines, oldest first, streamed so a large log never sits in memory."""
     async with db.engine.connect() as conn:
-        visible = await _visible_spaces(conn, actor)
+        visible = await _visibility(conn, actor)
         stream = await conn.stream(
             select(audit_events)
             .where(and_(True, *_where(f, visible)))

@@ -16,11 +16,11 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import select
 
-from indicate_mcp.authority.model import MANAGER_ROLES, Actor, utcnow
+from indicate_mcp.authority.model import Actor, utcnow
 from indicate_mcp.authority.organisations import Organisation, fetch_organisation
+from indicate_mcp.authority.permissions import require_managed_spaces
 from indicate_mcp.db import Database
-from indicate_mcp.db.tables import accounts, memberships, spaces, tokens
-from indicate_mcp.errors import PermissionDenied
+from indicate_mcp.db.tables import accounts, tokens
 
 CENT = Decimal("0.01")
 
@@ -99,20 +99,7 @@ async def billing_report(
     async with db.read() as conn:
         org = await fetch_organisation(conn, org_id)
         if not actor.is_operator:
-            query = (
-                select(memberships.c.space_id)
-                .join(spaces, spaces.c.id == memberships.c.space_id)
-                .where(
-                    memberships.c.account_id == actor.account_id,
-                    memberships.c.role.in_(sorted(MANAGER_ROLES)),
-                    spaces.c.org_id == org_id,
-                )
-            )
-            if actor.reach is not None:
-                query = query.where(memberships.c.space_id.in_(sorted(actor.reach)))
-            managed = (await conn.execute(query)).first()
-            if managed is None:
-                raise PermissionDenied("only owners and admins can see billing")
+            await require_managed_spaces(conn, actor, "see billing", org_id=org_id)
         rows = await conn.execute(
             select(tokens, accounts.c.name.label("account_name"))
             .join(accounts, accounts.c.id == tokens.c.account_id)

@@ -31,12 +31,17 @@ from indicate_mcp.authority.model import (
     utcnow,
 )
 from indicate_mcp.authority.organisations import fetch_organisation
-from indicate_mcp.authority.permissions import outranks_or_equals, require_manager, role_in
+from indicate_mcp.authority.permissions import (
+    outranks_or_equals,
+    require_managed_spaces,
+    require_manager,
+    role_in,
+)
 from indicate_mcp.authority.spaces import fetch_space
 from indicate_mcp.authority.tokens import KINDS, mask, mint
 from indicate_mcp.authority.validation import clean_name, one_of
 from indicate_mcp.db import Database
-from indicate_mcp.db.tables import accounts, memberships, tokens
+from indicate_mcp.db.tables import accounts, tokens
 from indicate_mcp.errors import Conflict, InvalidInput, NotFound, PermissionDenied, PlanRequired
 
 MAX_EXPIRY_DAYS = 3650
@@ -219,8 +224,8 @@ async def list_tokens(
             await require_manager(conn, actor, space_id, "list tokens")
             query = query.where(tokens.c.space_id == space_id)
         elif not actor.is_operator:
-            managed = await _managed_spaces(conn, actor)
-            query = query.where(tokens.c.space_id.in_(managed))
+            managed = await require_managed_spaces(conn, actor, "see tokens")
+            query = query.where(tokens.c.space_id.in_(sorted(managed)))
         if org_id is not None:
             query = query.where(tokens.c.org_id == org_id)
         if status not in (None, "all"):
@@ -234,21 +239,6 @@ async def list_tokens(
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-async def _managed_spaces(conn: AsyncConnection, actor: Actor) -> list[str]:
-    rows = await conn.execute(
-        select(memberships.c.space_id).where(
-            memberships.c.account_id == actor.account_id,
-            memberships.c.role.in_(sorted(MANAGER_ROLES)),
-        )
-    )
-    spaces = {r.space_id for r in rows}
-    if actor.reach is not None:
-        spaces &= actor.reach
-    if not spaces:
-        raise PermissionDenied(f"only owners and admins can see tokens; {actor.name} manages none")
-    return sorted(spaces)
 
 
 async def get_token(db: Database, actor: Actor, token_id: str) -> TokenView:
