@@ -168,3 +168,26 @@ async def test_refusals_of_known_tokens_are_audited_once_a_minute(world: World) 
         "curl",
         "refused",
     )
+
+
+async def test_require_space_names_what_the_token_reaches(world: World) -> None:
+    from indicate_mcp.errors import InvalidInput, NotFound
+
+    resolver = Resolver(world.db)
+    single = await resolver.resolve((await world.agent_token(world.owner)).secret, "mcp")
+    assert single.require_space(None).space_id == world.hotel.id  # implied by a single reach
+    multi = await resolver.resolve(
+        (await world.agent_token(world.owner, scope="multi")).secret, "mcp"
+    )
+    with pytest.raises(InvalidInput) as ambiguous:
+        multi.require_space(None, noun="tenant")
+    assert ambiguous.value.field == "tenant_id"
+    assert world.hotel.id in ambiguous.value.message and world.lake.id in ambiguous.value.message
+    for elsewhere in (world.lake.id, world.outsider_space.id, "spc_missing"):
+        with pytest.raises(NotFound) as unreachable:
+            single.require_space(elsewhere)
+        # a foreign space and a missing one read the same; only reachable IDs are named
+        assert unreachable.value.message == (
+            f"space {elsewhere!r} is not reachable with this token; "
+            f"valid: {world.hotel.id} (Mountain Resort)"
+        )

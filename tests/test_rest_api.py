@@ -147,9 +147,10 @@ async def test_single_scope_token_does_not_reach_other_spaces(
             body = r.json()
             assert body["field"] == "space_id"
             # Same answer for a foreign space and a missing one; only reachable IDs are named.
-            assert body["detail"] == (
-                f"no space {space!r} is reachable with this token; reachable: {rw.hotel}"
+            assert body["detail"].startswith(
+                f"space {space!r} is not reachable with this token; valid: {rw.hotel} ("
             )
+            assert rw.lake not in body["detail"].split("valid:")[1]
     r = await client.get(f"/api/v1/spaces/{rw.lake}/data-sources", headers=rw.auth(rw.multi))
     assert r.status_code == 200 and len(r.json()["items"]) == 5
 

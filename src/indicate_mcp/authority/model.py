@@ -66,6 +66,28 @@ class Caller:
     def is_manager(self) -> bool:
         return any(a.role in MANAGER_ROLES for a in self.spaces)
 
+    def require_space(self, space_id: str | None, *, noun: str = "space") -> SpaceAccess:
+        """The space a request is about: the one named, if this token reaches it now, or the
+        only one it reaches when none is named. A foreign space and a missing one get the same
+        answer, so a token cannot probe which space IDs exist elsewhere."""
+        from indicate_mcp.errors import InvalidInput, NotFound
+
+        field = f"{'tenant' if noun == 'tenant' else 'space'}_id"
+        valid = "; ".join(f"{a.space_id} ({a.space_name})" for a in self.spaces)
+        if space_id is None:
+            if len(self.spaces) == 1:
+                return self.spaces[0]
+            raise InvalidInput(
+                f"this token reaches {len(self.spaces)} {noun}s; pass {field}, one of: {valid}",
+                field=field,
+            )
+        for access in self.spaces:
+            if access.space_id == space_id:
+                return access
+        raise NotFound(
+            f"{noun} {space_id!r} is not reachable with this token; valid: {valid}", field=field
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Actor:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
 from pydantic import BaseModel, Field
 
@@ -82,17 +81,7 @@ class Health(BaseModel):
 
 
 def tenant_for(caller: Caller, tenant_id: str | None) -> str:
-    """The space a call is about: named, or implied by a single-space reach."""
-    valid = "; ".join(f"{a.space_id} ({a.space_name})" for a in caller.spaces)
-    if tenant_id is None:
-        if len(caller.spaces) == 1:
-            return caller.spaces[0].space_id
-        raise ToolError(
-            f"this token reaches {len(caller.spaces)} tenants; pass tenant_id, one of: {valid}"
-        )
-    if caller.role_in(tenant_id) is None:
-        raise ToolError(f"tenant {tenant_id!r} is not reachable with this token; valid: {valid}")
-    return tenant_id
+    return caller.require_space(tenant_id, noun="tenant").space_id
 
 
 def register(mcp: IndicateMCP, context: ServerContext) -> None:

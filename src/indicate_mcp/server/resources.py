@@ -8,19 +8,17 @@ import json
 from mcp.server.mcpserver.exceptions import ResourceError
 
 from indicate_mcp import metrics
+from indicate_mcp.errors import IndicateError
 from indicate_mcp.server.auth import checked_caller
 from indicate_mcp.server.context import ServerContext
 from indicate_mcp.server.mcp_server import IndicateMCP
 
 
 def _reachable(tenant_id: str) -> str:
-    caller = checked_caller()
-    if caller.role_in(tenant_id) is None:
-        valid = ", ".join(a.space_id for a in caller.spaces)
-        raise ResourceError(
-            f"tenant {tenant_id!r} is not reachable with this token; valid: {valid}"
-        )
-    return tenant_id
+    try:
+        return checked_caller().require_space(tenant_id, noun="tenant").space_id
+    except IndicateError as refused:
+        raise ResourceError(refused.message) from refused
 
 
 def register(mcp: IndicateMCP, context: ServerContext) -> None:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from indicate_mcp.authority.model import Caller, SpaceAccess
-from indicate_mcp.errors import AuthenticationFailed, InvalidInput, NotFound
+from indicate_mcp.authority.model import Caller
+from indicate_mcp.errors import AuthenticationFailed, InvalidInput
 from indicate_mcp.server.context import ServerContext
 
 CHALLENGE = 'Bearer realm="indicate-mcp"'
@@ -57,17 +57,4 @@ async def authenticate(request: Request, context: ServerContext) -> Caller:
         "api",
         client_ip=request.client.host if request.client else None,
         user_agent=user_agent[:USER_AGENT_MAX] if user_agent else None,
-    )
-
-
-def reachable_space(caller: Caller, space_id: str) -> SpaceAccess:
-    """The space if this token reaches it now. A foreign space and a missing one get the same
-    404, so a token cannot probe which space IDs exist elsewhere."""
-    for access in caller.spaces:
-        if access.space_id == space_id:
-            return access
-    valid = ", ".join(a.space_id for a in caller.spaces)
-    raise NotFound(
-        f"no space {space_id!r} is reachable with this token; reachable: {valid}",
-        field="space_id",
     )

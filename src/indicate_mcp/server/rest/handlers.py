@@ -16,7 +16,6 @@ from indicate_mcp import metrics
 from indicate_mcp.authority.model import Caller
 from indicate_mcp.metrics import QueryRequest
 from indicate_mcp.server.context import ServerContext
-from indicate_mcp.server.rest.auth import reachable_space
 from indicate_mcp.server.rest.models import (
     DataSourceList,
     MetricList,
@@ -59,7 +58,7 @@ async def list_spaces(
 async def list_data_sources(
     request: Request, context: ServerContext, caller: Caller, params: PageParams
 ) -> Response:
-    space = reachable_space(caller, request.path_params["space_id"])
+    space = caller.require_space(request.path_params["space_id"])
     sources = await metrics.list_data_sources(context.db, space.space_id)
     page, links, headers = _page(request, context, sources, lambda s: s.id, params)
     return _json(DataSourceList(items=page, **links), headers)
@@ -68,7 +67,7 @@ async def list_data_sources(
 async def list_metrics(
     request: Request, context: ServerContext, caller: Caller, params: MetricListParams
 ) -> Response:
-    space = reachable_space(caller, request.path_params["space_id"])
+    space = caller.require_space(request.path_params["space_id"])
     found = await metrics.list_metrics(context.db, space.space_id, params.data_source_id)
     page, links, headers = _page(request, context, found, lambda m: m.id, params)
     return _json(MetricList(items=page, **links), headers)
@@ -77,7 +76,7 @@ async def list_metrics(
 async def query_metric(
     request: Request, context: ServerContext, caller: Caller, params: QueryParams
 ) -> Response:
-    space = reachable_space(caller, request.path_params["space_id"])
+    space = caller.require_space(request.path_params["space_id"])
     query = QueryRequest(
         metric_id=request.path_params["metric_id"],
         **params.model_dump(exclude_none=True),
