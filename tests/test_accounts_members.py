@@ -533,3 +533,20 @@ async def test_only_owners_create_spaces_and_become_their_owner(world: World) ->
         "success",
         {"name": "New Hotel"},
     )
+
+
+async def test_a_service_account_and_its_membership_are_created_together(world: World) -> None:
+    from indicate_mcp.authority.memberships import create_service_account_in_space
+
+    admin = world.actor(world.admin)
+    member = await create_service_account_in_space(
+        world.db, admin, space_id=world.hotel.id, name="Looker sync", role="reader"
+    )
+    assert (member.kind, member.role, member.space_id) == ("service", "reader", world.hotel.id)
+    # The second half is refused (only owners grant owner): the first half must not remain.
+    before = await snapshot(world.db)
+    with pytest.raises(PermissionDenied):
+        await create_service_account_in_space(
+            world.db, admin, space_id=world.hotel.id, name="Orphan?", role="owner"
+        )
+    assert await snapshot(world.db) == before

@@ -98,53 +98,67 @@ async def _require_team_manager(conn: AsyncConnection, actor: Actor, org_id: str
         await require_managed_spaces(conn, actor, "manage accounts", org_id=org_id)
 
 
+async def insert_account(
+    conn: AsyncConnection, actor: Actor, *, org_id: str, kind: str, name: str, email: str | None
+) -> Account:
+    """The checked insert and its audit event, inside the caller's transaction."""
+    account = Account(new_id("acc"), org_id, kind, name, email, utcnow())
+    await fetch_organisation(conn, org_id)
+    await _require_team_manager(conn, actor, org_id)
+    if email is not None:
+        taken = (
+            await conn.execute(
+                select(accounts.c.id).where(
+                    accounts.c.org_id == org_id,
+                    accounts.c.email == email,
+                    accounts.c.deleted_at.is_(None),
+                )
+            )
+        ).scalar_one_or_none()
+        if taken:
+            raise Conflict(
+                f"the e-mail {email} already belongs to account {taken} in this "
+                "organisation; e-mails are unique per organisation",
+                field="email",
+            )
+    await conn.execute(
+        insert(accounts).values(
+            id=account.id,
+            org_id=org_id,
+            kind=kind,
+            name=name,
+            email=email,
+            created_at=account.created_at,
+        )
+    )
+    await audit.record(
+        conn,
+        actor,
+        audit.TEAM,
+        _created_action(kind),
+        Target("account", account.id, org_id=org_id),
+        after={"name": name, "email": email, "kind": kind},
+    )
+    return account
+
+
+def _created_action(kind: str) -> str:
+    return "account.created" if kind == "member" else "service_account.created"
+
+
 async def _create(
     db: Database, actor: Actor, org_id: str, kind: str, name: str, email: str | None
 ) -> Account:
-    account = Account(new_id("acc"), org_id, kind, name, email, utcnow())
-    target = Target("account", account.id, org_id=org_id)
-    action = "account.created" if kind == "member" else "service_account.created"
+    target = Target("account", None, org_id=org_id)
     try:
-        async with audit.audited_write(db, actor, audit.TEAM, action, target) as conn:
-            await fetch_organisation(conn, org_id)
-            await _require_team_manager(conn, actor, org_id)
-            if email is not None:
-                taken = (
-                    await conn.execute(
-                        select(accounts.c.id).where(
-                            accounts.c.org_id == org_id,
-                            accounts.c.email == email,
-                            accounts.c.deleted_at.is_(None),
-                        )
-                    )
-                ).scalar_one_or_none()
-                if taken:
-                    raise Conflict(
-                        f"the e-mail {email} already belongs to account {taken} in this "
-                        "organisation; e-mails are unique per organisation",
-                        field="email",
-                    )
-            await conn.execute(
-                insert(accounts).values(
-                    id=account.id,
-                    org_id=org_id,
-                    kind=kind,
-                    name=name,
-                    email=email,
-                    created_at=account.created_at,
-                )
-            )
-            await audit.record(
-                conn,
-                actor,
-                audit.TEAM,
-                action,
-                target,
-                after={"name": name, "email": email, "kind": kind},
+        async with audit.audited_write(
+            db, actor, audit.TEAM, _created_action(kind), target
+        ) as conn:
+            return await insert_account(
+                conn, actor, org_id=org_id, kind=kind, name=name, email=email
             )
     except IntegrityError as exc:  # a concurrent insert of the same e-mail
         raise Conflict(f"the e-mail {email} is already taken in this organisation") from exc
-    return account
 
 
 async def create_member(

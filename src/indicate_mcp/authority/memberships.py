@@ -10,12 +10,12 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from indicate_mcp.authority import audit
-from indicate_mcp.authority.accounts import _owner_count, fetch_account
+from indicate_mcp.authority.accounts import Account, _owner_count, fetch_account, insert_account
 from indicate_mcp.authority.audit import Target
 from indicate_mcp.authority.model import ROLES, Actor, utcnow
 from indicate_mcp.authority.permissions import require_manager, role_in
-from indicate_mcp.authority.spaces import fetch_space
-from indicate_mcp.authority.validation import one_of
+from indicate_mcp.authority.spaces import Space, fetch_space
+from indicate_mcp.authority.validation import clean_name, one_of
 from indicate_mcp.db import Database
 from indicate_mcp.db.tables import accounts, memberships
 from indicate_mcp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -58,6 +58,33 @@ async def _require_owner_for(
         )
 
 
+async def _grant(
+    conn: AsyncConnection, actor: Actor, space: Space, account: Account, role: str
+) -> Member:
+    """The checked membership insert and its audit event, inside the caller's transaction."""
+    await require_manager(conn, actor, space.id, "add members")
+    await _require_owner_for(conn, actor, space.id, role)
+    if account.org_id != space.org_id:
+        raise InvalidInput(
+            f"account {account.id} belongs to another organisation than space {space.id}",
+            field="account",
+        )
+    if space.id in account.roles:
+        raise Conflict(
+            f"{account.name} is already a member of {space.id} as {account.roles[space.id]}; "
+            "change the role instead"
+        )
+    now = utcnow()
+    await conn.execute(
+        insert(memberships).values(
+            account_id=account.id, space_id=space.id, role=role, created_at=now
+        )
+    )
+    target = Target("membership", account.id, space_id=space.id, org_id=space.org_id)
+    await audit.record(conn, actor, audit.TEAM, "membership.added", target, after={"role": role})
+    return Member(account.id, space.id, role, account.name, account.kind, account.email, now)
+
+
 async def add_member(
     db: Database, actor: Actor, *, space_id: str, account_id: str, role: str
 ) -> Member:
@@ -65,29 +92,26 @@ async def add_member(
     target = await _target(db, space_id, account_id)
     async with audit.audited_write(db, actor, audit.TEAM, "membership.added", target) as conn:
         space = await fetch_space(conn, space_id)
-        await require_manager(conn, actor, space_id, "add members")
-        await _require_owner_for(conn, actor, space_id, role)
-        account = await fetch_account(conn, account_id)
-        if account.org_id != space.org_id:
-            raise InvalidInput(
-                f"account {account_id} belongs to another organisation than space {space_id}",
-                field="account",
-            )
-        if space_id in account.roles:
-            raise Conflict(
-                f"{account.name} is already a member of {space_id} as {account.roles[space_id]}; "
-                "change the role instead"
-            )
-        now = utcnow()
-        await conn.execute(
-            insert(memberships).values(
-                account_id=account_id, space_id=space_id, role=role, created_at=now
-            )
+        return await _grant(conn, actor, space, await fetch_account(conn, account_id), role)
+
+
+async def create_service_account_in_space(
+    db: Database, actor: Actor, *, space_id: str, name: str, role: str
+) -> Member:
+    """A service account and its membership in one transaction: both or neither."""
+    one_of(role, ROLES, "role")
+    name = clean_name(name)
+    async with db.read() as conn:
+        space = await fetch_space(conn, space_id)
+    target = Target("account", None, space_id=space_id, org_id=space.org_id)
+    async with audit.audited_write(
+        db, actor, audit.TEAM, "service_account.created", target
+    ) as conn:
+        await require_manager(conn, actor, space_id, "create service accounts")
+        account = await insert_account(
+            conn, actor, org_id=space.org_id, kind="service", name=name, email=None
         )
-        await audit.record(
-            conn, actor, audit.TEAM, "membership.added", target, after={"role": role}
-        )
-    return Member(account_id, space_id, role, account.name, account.kind, account.email, now)
+        return await _grant(conn, actor, space, account, role)
 
 
 async def change_role(

@@ -239,10 +239,11 @@ def register(mcp: IndicateMCP, context: ServerContext) -> None:
         actor = _actor()
         caller = checked_principal().caller
         space = tenant_for(caller, tenant_id)
-        account = await accounts.create_service_account(db, actor, org_id=caller.org_id, name=name)
-        await memberships.add_member(db, actor, space_id=space, account_id=account.id, role=role)
+        member = await memberships.create_service_account_in_space(
+            db, actor, space_id=space, name=name, role=role
+        )
         return AccountInfo(
-            id=account.id, kind=account.kind, name=account.name, email=None, roles={space: role}
+            id=member.account_id, kind="service", name=member.name, email=None, roles={space: role}
         )
 
     @mcp.management_tool(
