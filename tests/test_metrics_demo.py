@@ -135,3 +135,14 @@ def test_split_is_exact_and_deterministic() -> None:
     assert pms_day(hotel, date(2025, 2, 1), date(2024, 1, 1), TODAY) == pms_day(
         hotel, date(2025, 2, 1), date(2024, 1, 1), TODAY
     )
+
+
+async def test_a_load_that_stopped_halfway_is_refused_not_taken_as_done(db: Database) -> None:
+    from indicate_mcp.authority.model import Actor
+    from indicate_mcp.authority.organisations import create_organisation
+    from indicate_mcp.errors import Conflict
+
+    # What a crash after the first step leaves behind: the organisation, nothing else.
+    await create_organisation(db, Actor.operator(), name=ORG_NAME, plan="enterprise")
+    with pytest.raises(Conflict, match="stopped halfway"):
+        await load_demo(db, today=TODAY)

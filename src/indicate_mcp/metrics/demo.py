@@ -20,6 +20,7 @@ from indicate_mcp.authority.spaces import create_space
 from indicate_mcp.db import Database
 from indicate_mcp.db.metrics_tables import data_sources
 from indicate_mcp.db.tables import accounts, spaces
+from indicate_mcp.errors import Conflict
 from indicate_mcp.ids import new_id
 from indicate_mcp.metrics.apply import apply_definitions
 from indicate_mcp.metrics.demo_data import (
@@ -192,6 +193,17 @@ async def _existing(db: Database, org_id: str) -> DemoSummary:
                 )
             )
         ).scalar_one_or_none()
+        # The bot is the last thing a load creates: without it, an earlier load stopped halfway.
+        finished = (
+            await conn.execute(
+                select(accounts.c.id).where(accounts.c.org_id == org_id, accounts.c.name == BOT)
+            )
+        ).first()
+    if finished is None:
+        raise Conflict(
+            f"an earlier demo load into this database stopped halfway (organisation {org_id} "
+            f"has no {BOT!r}); load the demo into a fresh database instead"
+        )
     return DemoSummary(
         org_id=org_id, org_name=ORG_NAME, spaces=found, owner_account_id=owner or "",
         created=False,
