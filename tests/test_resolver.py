@@ -191,3 +191,17 @@ async def test_require_space_names_what_the_token_reaches(world: World) -> None:
             f"space {elsewhere!r} is not reachable with this token; "
             f"valid: {world.hotel.id} (Mountain Resort)"
         )
+
+
+async def test_usage_survives_a_failed_flush(world: World) -> None:
+    issued = await world.agent_token(world.owner)
+    resolver = Resolver(world.db)
+    await resolver.resolve(issued.secret, "mcp")
+    resolver.db = Database("postgresql://nobody@127.0.0.1:1/none")  # the write will fail
+    with pytest.raises(OSError):
+        await resolver.flush_usage()
+    await resolver.db.dispose()
+    resolver.db = world.db
+    assert await resolver.flush_usage() == 1
+    view = await issuance.get_token(world.db, OPERATOR, issued.token.id)
+    assert view.last_used_at is not None

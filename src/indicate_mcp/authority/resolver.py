@@ -193,13 +193,19 @@ class Resolver:
         if not self._pending_usage:
             return 0
         pending, self._pending_usage = self._pending_usage, {}
-        async with self.db.write() as conn:
-            await conn.execute(
-                update(tokens)
-                .where(tokens.c.id == bindparam("tid"))
-                .values(last_used_at=bindparam("used_at")),
-                [{"tid": tid, "used_at": at} for tid, at in pending.items()],
-            )
+        try:
+            async with self.db.write() as conn:
+                await conn.execute(
+                    update(tokens)
+                    .where(tokens.c.id == bindparam("tid"))
+                    .values(last_used_at=bindparam("used_at")),
+                    [{"tid": tid, "used_at": at} for tid, at in pending.items()],
+                )
+        except Exception:
+            # A busy database (a long import holds SQLite's write lock) must not lose them:
+            # keep them for the next flush, where a newer mark of the same token wins.
+            self._pending_usage = {**pending, **self._pending_usage}
+            raise
         return len(pending)
 
     async def run_usage_flusher(self, every: float = 5.0) -> None:
