@@ -285,7 +285,8 @@ def test_examples_match_the_generator() -> None:
 
 
 def test_connect_clients_doc_blocks_parse_and_snippets_match_the_code() -> None:
-    doc = (ROOT / "docs" / "connect-clients.md").read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    doc = readme.split("## Connect your client", 1)[1].split("\n## ", 1)[0]
     blocks = re.findall(r"```(\w+)\n(.*?)```", doc, re.DOTALL)
     languages = [lang for lang, _ in blocks]
     assert languages.count("json") >= 6

@@ -2,7 +2,7 @@
 
 Applying creates the missing metrics and updates changed ones (bumping ``version``); metrics not
 in the file are left alone, so several files can each own a part of a space. ``dry_run`` plans
-without writing. The format is in docs/space-data.md.
+without writing. The format is in the README ("Metric definitions").
 """
 
 from __future__ import annotations

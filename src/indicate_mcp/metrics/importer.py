@@ -1,6 +1,6 @@
 """CSV import of daily measure values.
 
-Two layouts (see docs/space-data.md):
+Two layouts (see the README, "CSV import"):
 
     long   date,measure,value[,dimension,dimension_value]
     wide   date[,dimension,dimension_value],<measure>,<measure>,...
