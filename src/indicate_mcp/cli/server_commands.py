@@ -90,7 +90,7 @@ def _first_banner(settings: Settings, first: FirstStart) -> None:
         highlight=False,
     )
     typer.echo(secret)
-    for client in ("claude-code", "vscode"):
+    for client in ("claude-code", "vscode", "vscode-link"):
         config = clients.build_config(client, base_url=base, token=secret)
         out.print(f"\n[bold]{config.title}[/]" + (f" ({config.path})" if config.path else ""))
         typer.echo(config.content)

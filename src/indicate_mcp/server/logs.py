@@ -55,3 +55,6 @@ def install(level: str | int = "INFO") -> None:
                 handler.addFilter(RedactTokens())
     for name in _CHATTY:
         logging.getLogger(name).setLevel(max(numeric, logging.INFO))
+    # Alembic narrates every check of an up-to-date schema; only a real migration is news.
+    logging.getLogger("alembic").setLevel(max(numeric, logging.WARNING))
+    logging.getLogger("alembic.runtime.migration").setLevel(max(numeric, logging.WARNING))
