@@ -4,11 +4,8 @@ SDK clients over it, and a real ``indicate-mcp serve`` subprocess on a free port
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
@@ -24,6 +21,7 @@ from authority_world import World, build_world
 from indicate_mcp.config import Settings
 from indicate_mcp.server.app import build_app
 from indicate_mcp.server.context import ServerContext
+from live_process import free_port, stop, wait_until_ready
 from metrics_support import make_source, put_metric, put_values, totals
 
 BASE = "http://127.0.0.1:8123"
@@ -124,12 +122,6 @@ def url_client(base: str, token: str, mode: str = "legacy") -> Client:
     return Client(transport, mode=mode)  # type: ignore[arg-type]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @dataclass
 class Served:
     proc: subprocess.Popen[str]
@@ -138,20 +130,6 @@ class Served:
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
-
-
-def wait_ready(base: str, proc: subprocess.Popen[str], log: Path, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited {proc.returncode}:\n{log.read_text()}")
-        try:
-            if httpx2.get(f"{base}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx2.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise TimeoutError(f"server not ready after {timeout}s:\n{log.read_text()}")
 
 
 @contextmanager
@@ -175,17 +153,7 @@ def serve(
         )
     served = Served(proc, f"http://127.0.0.1:{port}", log)
     try:
-        wait_ready(served.base, proc, log)
+        wait_until_ready(f"{served.base}/readyz", proc, log=log, timeout=90)
         yield served
     finally:
         stop(proc)
-
-
-def stop(proc: subprocess.Popen[str]) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)

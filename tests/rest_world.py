@@ -4,10 +4,8 @@ services, and the Starlette app that mounts the REST API at /api/v1 the way the 
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
@@ -30,6 +28,7 @@ from indicate_mcp.metrics.apply import apply_definitions
 from indicate_mcp.metrics.store import write_values
 from indicate_mcp.server.context import ServerContext
 from indicate_mcp.server.rest.app import build_app
+from live_process import free_port, stop, wait_until_ready
 
 OPERATOR = Actor.operator()
 FIRST_DAY = date(2025, 1, 1)
@@ -216,13 +215,6 @@ def create_app() -> Starlette:
     return mounted(ServerContext.create(Settings()))
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @contextmanager
 def uvicorn_server(db_url: str, **env: str) -> Iterator[str]:
     """A real uvicorn process serving the REST API on loopback; yields its base URL."""
@@ -246,23 +238,7 @@ def uvicorn_server(db_url: str, **env: str) -> Iterator[str]:
     process = subprocess.Popen(command, env=environ)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"uvicorn exited with {process.returncode}")
-            try:
-                if httpx.get(f"{base}/api/v1/openapi.json", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start within 20 s")
-            time.sleep(0.1)
+        wait_until_ready(f"{base}/api/v1/openapi.json", process, timeout=20)
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        stop(process)

@@ -17,7 +17,8 @@ from mcp import Client, StdioServerParameters
 from indicate_mcp.authority import issuance
 from indicate_mcp.authority.model import Actor
 from indicate_mcp.db import Database
-from mcp_world import CLI, serve, stop, url_client
+from live_process import stop
+from mcp_world import CLI, serve, url_client
 
 pytestmark = pytest.mark.slow
 

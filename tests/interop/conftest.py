@@ -20,10 +20,11 @@ from interop_support import (
     LiveServer,
     NodeTools,
     base_env,
-    free_port,
     indicate_cli,
     wait_healthy,
 )
+
+from live_process import free_port, stop
 
 
 @pytest.fixture(scope="session")
@@ -53,12 +54,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         server.single_token = server.create_token("interop single", space_id=first, scope="single")
         yield server
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+        stop(proc)
 
 
 @pytest.fixture(scope="session")

@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from live_process import wait_until_ready
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -31,13 +29,6 @@ def indicate_cli() -> list[str]:
     if script.exists():
         return [str(script)]
     return [sys.executable, "-c", "from indicate_mcp.cli import main; main()"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def base_env(home: Path) -> dict[str, str]:
@@ -91,20 +82,10 @@ class LiveServer:
 
 
 def wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            tail = log.read_text()[-3000:]
-            pytest.fail(f"indicate-mcp serve exited with {proc.returncode}:\n{tail}")
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:  # noqa: S310
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.3)
-    tail = log.read_text()[-3000:]
-    pytest.fail(f"indicate-mcp serve not healthy after {START_TIMEOUT}s:\n{tail}")
+    try:
+        wait_until_ready(f"{url}/healthz", proc, log=log, timeout=START_TIMEOUT)
+    except (RuntimeError, TimeoutError) as failed:
+        pytest.fail(f"indicate-mcp serve did not come up: {failed}")
 
 
 @dataclass(frozen=True)

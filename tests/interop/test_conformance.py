@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 from auth_proxy import auth_proxy
-from interop_support import HERE, LiveServer, NodeTools, free_port
+from interop_support import HERE, LiveServer, NodeTools
+
+from live_process import free_port
 
 pytestmark = pytest.mark.interop
 
