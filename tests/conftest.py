@@ -10,11 +10,14 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from authority_world import World, build_world
 from indicate_mcp.db import Database
 from indicate_mcp.db.migrate import upgrade
+from rest_world import RestWorld, client_for, make_context, mounted
+from rest_world import build_world as build_rest_world
 
 PG_URL = os.environ.get("INDICATE_TEST_POSTGRES_URL")
 PG_SKIP_REASON = "PostgreSQL leg skipped: set INDICATE_TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/test"
@@ -113,3 +116,16 @@ async def db(db_url: str) -> AsyncIterator[Database]:
 @pytest.fixture
 async def world(db: Database) -> AsyncIterator[World]:
     yield await build_world(db)
+
+
+@pytest.fixture
+async def rw(db: Database) -> RestWorld:
+    """A world for the REST API: an Enterprise organisation with data and API tokens."""
+    return await build_rest_world(db)
+
+
+@pytest.fixture
+async def rest_client(db: Database, db_url: str, rw: RestWorld) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client for the REST API mounted as in the server, in-process."""
+    async with client_for(mounted(make_context(db, db_url))) as c:
+        yield c

@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 import pytest
 
 from indicate_mcp.authority import accounts, issuance, memberships, organisations
 from indicate_mcp.db import Database
-from rest_world import OPERATOR, RestWorld, build_world, client_for, make_context, mounted
+from rest_world import OPERATOR, RestWorld
 
 GENERIC = "The access token is missing, invalid, revoked or expired."
-
-
-@pytest.fixture
-async def rw(db: Database) -> RestWorld:
-    return await build_world(db)
-
-
-@pytest.fixture
-async def client(db: Database, db_url: str, rw: RestWorld) -> AsyncIterator[httpx.AsyncClient]:
-    async with client_for(mounted(make_context(db, db_url))) as c:
-        yield c
 
 
 def _problem(r: httpx.Response, status: int) -> dict[str, object]:
@@ -35,10 +22,10 @@ def _problem(r: httpx.Response, status: int) -> dict[str, object]:
 
 
 async def test_no_credentials_is_a_challenge_without_error_code(
-    client: httpx.AsyncClient,
+    rest_client: httpx.AsyncClient,
 ) -> None:
     for headers in ({}, {"Authorization": "Basic dXNlcjpwYXNz"}, {"Authorization": "Token x"}):
-        r = await client.get("/api/v1/spaces", headers=headers)
+        r = await rest_client.get("/api/v1/spaces", headers=headers)
         body = _problem(r, 401)
         assert r.headers["WWW-Authenticate"] == 'Bearer realm="indicate-mcp"'
         assert "Authorization: Bearer" in str(body["detail"])
@@ -56,75 +43,77 @@ async def test_no_credentials_is_a_challenge_without_error_code(
         "Bearer ind_api_AAAAAAAAAAAA_" + "é" * 38,
     ],
 )
-async def test_refused_tokens_get_one_generic_401(client: httpx.AsyncClient, value: str) -> None:
-    r = await client.get("/api/v1/spaces", headers={"Authorization": value.encode("latin-1")})
+async def test_refused_tokens_get_one_generic_401(
+    rest_client: httpx.AsyncClient, value: str
+) -> None:
+    r = await rest_client.get("/api/v1/spaces", headers={"Authorization": value.encode("latin-1")})
     body = _problem(r, 401)
     assert body["detail"] == GENERIC
     assert r.headers["WWW-Authenticate"] == 'Bearer realm="indicate-mcp", error="invalid_token"'
 
 
 async def test_two_authorization_headers_are_an_invalid_request(
-    client: httpx.AsyncClient, rw: RestWorld
+    rest_client: httpx.AsyncClient, rw: RestWorld
 ) -> None:
     headers = [("Authorization", f"Bearer {rw.single.secret}")] * 2
-    r = await client.get("/api/v1/spaces", headers=headers)
+    r = await rest_client.get("/api/v1/spaces", headers=headers)
     _problem(r, 400)
     assert 'error="invalid_request"' in r.headers["WWW-Authenticate"]
 
 
 async def test_agent_token_is_refused_with_403_naming_the_right_kind(
-    client: httpx.AsyncClient, rw: RestWorld
+    rest_client: httpx.AsyncClient, rw: RestWorld
 ) -> None:
-    r = await client.get("/api/v1/spaces", headers=rw.auth(rw.agent))
+    r = await rest_client.get("/api/v1/spaces", headers=rw.auth(rw.agent))
     body = _problem(r, 403)
     assert body["code"] == "wrong_token_kind" and "API token" in str(body["detail"])
     assert "WWW-Authenticate" not in r.headers
 
 
 async def test_revoked_and_regenerated_tokens_fail_on_the_next_request(
-    client: httpx.AsyncClient, rw: RestWorld, db: Database
+    rest_client: httpx.AsyncClient, rw: RestWorld, db: Database
 ) -> None:
-    assert (await client.get("/api/v1/spaces", headers=rw.auth(rw.single))).status_code == 200
+    assert (await rest_client.get("/api/v1/spaces", headers=rw.auth(rw.single))).status_code == 200
     await issuance.revoke_token(db, OPERATOR, rw.single.token.id)
-    body = _problem(await client.get("/api/v1/spaces", headers=rw.auth(rw.single)), 401)
+    body = _problem(await rest_client.get("/api/v1/spaces", headers=rw.auth(rw.single)), 401)
     assert body["detail"] == GENERIC  # the reason (revoked) is not shown
 
-    assert (await client.get("/api/v1/spaces", headers=rw.auth(rw.multi))).status_code == 200
+    assert (await rest_client.get("/api/v1/spaces", headers=rw.auth(rw.multi))).status_code == 200
     fresh = await issuance.regenerate_token(db, OPERATOR, rw.multi.token.id)
-    _problem(await client.get("/api/v1/spaces", headers=rw.auth(rw.multi)), 401)
-    assert (await client.get("/api/v1/spaces", headers=rw.auth(fresh))).status_code == 200
+    _problem(await rest_client.get("/api/v1/spaces", headers=rw.auth(rw.multi)), 401)
+    assert (await rest_client.get("/api/v1/spaces", headers=rw.auth(fresh))).status_code == 200
 
 
 async def test_downgrade_stops_api_tokens_at_once(
-    client: httpx.AsyncClient, rw: RestWorld, db: Database
+    rest_client: httpx.AsyncClient, rw: RestWorld, db: Database
 ) -> None:
     url = f"/api/v1/spaces/{rw.hotel}/metrics"
-    assert (await client.get(url, headers=rw.auth(rw.single))).status_code == 200
+    assert (await rest_client.get(url, headers=rw.auth(rw.single))).status_code == 200
     await organisations.set_plan(db, OPERATOR, rw.org_id, "pro")
-    body = _problem(await client.get(url, headers=rw.auth(rw.single)), 403)
+    body = _problem(await rest_client.get(url, headers=rw.auth(rw.single)), 403)
     assert body["code"] == "plan_required" and "Enterprise" in str(body["detail"])
     await organisations.set_plan(db, OPERATOR, rw.org_id, "enterprise")
-    assert (await client.get(url, headers=rw.auth(rw.single))).status_code == 200
+    assert (await rest_client.get(url, headers=rw.auth(rw.single))).status_code == 200
 
 
 async def test_removed_membership_narrows_a_multi_space_token(
-    client: httpx.AsyncClient, rw: RestWorld, db: Database
+    rest_client: httpx.AsyncClient, rw: RestWorld, db: Database
 ) -> None:
     url = f"/api/v1/spaces/{rw.lake}/data-sources"
-    assert (await client.get(url, headers=rw.auth(rw.multi))).status_code == 200
+    assert (await rest_client.get(url, headers=rw.auth(rw.multi))).status_code == 200
     await memberships.remove_member(db, OPERATOR, space_id=rw.lake, account_id=rw.bot_id)
-    assert (await client.get(url, headers=rw.auth(rw.multi))).status_code == 404
-    r = await client.get("/api/v1/spaces", headers=rw.auth(rw.multi))
+    assert (await rest_client.get(url, headers=rw.auth(rw.multi))).status_code == 404
+    r = await rest_client.get("/api/v1/spaces", headers=rw.auth(rw.multi))
     assert [s["id"] for s in r.json()["items"]] == [rw.hotel]
 
 
 async def test_deleted_account_tokens_stop(
-    client: httpx.AsyncClient, rw: RestWorld, db: Database
+    rest_client: httpx.AsyncClient, rw: RestWorld, db: Database
 ) -> None:
     await accounts.delete_account(db, OPERATOR, rw.bot_id)
-    _problem(await client.get("/api/v1/spaces", headers=rw.auth(rw.single)), 401)
+    _problem(await rest_client.get("/api/v1/spaces", headers=rw.auth(rw.single)), 401)
 
 
-async def test_openapi_document_needs_no_token(client: httpx.AsyncClient) -> None:
-    r = await client.get("/api/v1/openapi.json")
+async def test_openapi_document_needs_no_token(rest_client: httpx.AsyncClient) -> None:
+    r = await rest_client.get("/api/v1/openapi.json")
     assert r.status_code == 200 and r.json()["openapi"] == "3.1.0"

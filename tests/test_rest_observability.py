@@ -3,36 +3,23 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
-from indicate_mcp.db import Database
-from rest_world import RestWorld, build_world, client_for, make_context, mounted
-
-
-@pytest.fixture
-async def rw(db: Database) -> RestWorld:
-    return await build_world(db)
-
-
-@pytest.fixture
-async def client(db: Database, db_url: str, rw: RestWorld) -> AsyncIterator[httpx.AsyncClient]:
-    async with client_for(mounted(make_context(db, db_url))) as c:
-        yield c
+from rest_world import RestWorld
 
 
 async def test_every_response_carries_a_request_id(
-    client: httpx.AsyncClient, rw: RestWorld
+    rest_client: httpx.AsyncClient, rw: RestWorld
 ) -> None:
     responses = [
-        await client.get("/api/v1/spaces", headers=rw.auth(rw.single)),
-        await client.get("/api/v1/spaces"),
-        await client.get("/api/v1/spaces", headers=rw.auth(rw.agent)),
-        await client.get("/api/v1/nowhere"),
-        await client.delete("/api/v1/spaces"),
-        await client.get("/api/v1/openapi.json"),
+        await rest_client.get("/api/v1/spaces", headers=rw.auth(rw.single)),
+        await rest_client.get("/api/v1/spaces"),
+        await rest_client.get("/api/v1/spaces", headers=rw.auth(rw.agent)),
+        await rest_client.get("/api/v1/nowhere"),
+        await rest_client.delete("/api/v1/spaces"),
+        await rest_client.get("/api/v1/openapi.json"),
     ]
     ids = [r.headers["X-Request-ID"] for r in responses]
     assert all(len(i) == 32 for i in ids) and len(set(ids)) == len(ids)
@@ -45,27 +32,27 @@ async def test_every_response_carries_a_request_id(
     [("abc-123.DEF:ghi_4", True), ("x" * 129, False), ("a b", False), ("\n", False)],
 )
 async def test_a_sane_incoming_request_id_is_echoed(
-    client: httpx.AsyncClient, rw: RestWorld, sent: str, echoed: bool
+    rest_client: httpx.AsyncClient, rw: RestWorld, sent: str, echoed: bool
 ) -> None:
-    r = await client.get(
+    r = await rest_client.get(
         "/api/v1/spaces", headers={**rw.auth(rw.single), "X-Request-ID": sent.encode()}
     )
     assert (r.headers["X-Request-ID"] == sent) is echoed
 
 
 async def test_access_log_names_tokens_by_public_id_and_never_a_secret(
-    client: httpx.AsyncClient, rw: RestWorld, caplog: pytest.LogCaptureFixture
+    rest_client: httpx.AsyncClient, rw: RestWorld, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
     for token in (rw.single, rw.multi, rw.agent, rw.foreign_token):
-        await client.get("/api/v1/spaces", headers=rw.auth(token))
-        await client.get(
+        await rest_client.get("/api/v1/spaces", headers=rw.auth(token))
+        await rest_client.get(
             f"/api/v1/spaces/{rw.hotel}/metrics/occupancy_rate/query?granularity=month",
             headers=rw.auth(token),
         )
     # A token pasted into the query string by mistake must not reach the log either.
-    await client.get(f"/api/v1/spaces?access_token={rw.single.secret}")
-    await client.get("/api/v1/spaces", headers={"Authorization": f"Bearer {rw.multi.secret}x"})
+    await rest_client.get(f"/api/v1/spaces?access_token={rw.single.secret}")
+    await rest_client.get("/api/v1/spaces", headers={"Authorization": f"Bearer {rw.multi.secret}x"})
 
     access = [r for r in caplog.records if r.name == "indicate_mcp.access"]
     assert len(access) == 10
