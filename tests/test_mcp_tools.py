@@ -178,7 +178,7 @@ async def test_managers_see_and_use_management_tools(db_url: str, who: str) -> N
             )
             assert not made.is_error, _text(made)
             new = made.structured_content
-            assert new["secret"].startswith("ind_agent_") and new["mcp_url"].endswith("/mcp")
+            assert new["secret"].startswith("ind_agent_") and new["url"].endswith("/mcp")
             assert any(new["secret"] in cfg["content"] for cfg in new["configs"])
             token_id = new["token"]["id"]
             listed = (await c.call_tool("list_tokens", {"tenant_id": hotel})).structured_content
@@ -190,6 +190,14 @@ async def test_managers_see_and_use_management_tools(db_url: str, who: str) -> N
                 await c.call_tool("regenerate_token", {"token_id": token_id})
             ).structured_content
             assert again["secret"] != new["secret"] and again["token"]["name"] == "n8n prod"
+            api = await c.call_tool(
+                "create_token",
+                {"name": "BI", "tenant_id": hotel, "kind": "api", "acknowledge_billing": False},
+            )
+            assert not api.is_error, _text(api)  # the secret must reach the caller
+            assert api.structured_content["secret"].startswith("ind_api_")
+            assert api.structured_content["url"].endswith("/api/v1")
+            assert api.structured_content["configs"] == []
             revoked = await c.call_tool("revoke_token", {"token_id": again["token"]["id"]})
             assert revoked.structured_content["status"] == "revoked"
             config = (

@@ -50,8 +50,8 @@ class TokenList(BaseModel):
 class NewSecret(BaseModel):
     token: TokenInfo
     secret: str = Field(description="shown only now; it cannot be retrieved again")
-    mcp_url: str
-    configs: list[ClientConfig]
+    url: str = Field(description="where this token works: the MCP or the REST endpoint")
+    configs: list[ClientConfig] = Field(description="MCP client configs (agent tokens)")
 
 
 class ClientConfigs(BaseModel):
@@ -131,11 +131,13 @@ def register(mcp: IndicateMCP, context: ServerContext) -> None:
     prices = context.prices
 
     def issued(result: IssuedToken) -> NewSecret:
+        # An API token is for the REST API: MCP client configs would not work with it.
+        agent = result.token.kind == "agent"
         return NewSecret(
             token=_token(result.token),
             secret=result.secret,
-            mcp_url=clients.mcp_url(base_url),
-            configs=clients.all_configs(base_url, result.secret),
+            url=clients.mcp_url(base_url) if agent else f"{base_url}/api/v1",
+            configs=clients.all_configs(base_url, result.secret) if agent else [],
         )
 
     @mcp.management_tool(description="Tokens of the tenants you manage.", read_only=True)
