@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mcp import MCPError
+from mcp.types import INVALID_PARAMS
 from sqlalchemy import select
 
 from indicate_mcp.db.tables import audit_events
@@ -265,5 +267,9 @@ async def test_resources_and_prompt(db_url: str) -> None:
             assert overview["your_role"] == "reader" and len(overview["metrics"]) == 2
             prompt = await c.get_prompt("weekly_review", {"tenant_id": hotel})
             assert "compare=previous_period" in prompt.messages[0].content.text
+            with pytest.raises(MCPError) as unknown:
+                await c.get_prompt("monthly_review", {"tenant_id": hotel})
+            assert unknown.value.error.code == INVALID_PARAMS
+            assert "available: weekly_review" in unknown.value.error.message
             with pytest.raises(Exception, match="not reachable"):
                 await c.read_resource(f"indicate://tenants/{w.world.lake.id}/overview")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
+from mcp import MCPError
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import (
     ResourceError,
@@ -18,7 +19,13 @@ from mcp.server.mcpserver.exceptions import (
     UnexpectedResourceError,
     UnexpectedToolError,
 )
-from mcp.types import CallToolResult, GetPromptResult, InputRequiredResult, ToolAnnotations
+from mcp.types import (
+    INVALID_PARAMS,
+    CallToolResult,
+    GetPromptResult,
+    InputRequiredResult,
+    ToolAnnotations,
+)
 from mcp.types import Tool as MCPTool
 from pydantic import AnyUrl
 
@@ -109,6 +116,12 @@ class IndicateMCP(MCPServer[Any]):
         context: Context[Any, Any] | None = None,
     ) -> GetPromptResult | InputRequiredResult:
         async with checked_call():
+            known = sorted(p.name for p in await self.list_prompts())
+            if name not in known:
+                # The SDK reports this as error code 0; a client should see invalid params.
+                raise MCPError(
+                    INVALID_PARAMS, f"unknown prompt {name!r}; available: {', '.join(known)}"
+                )
             return await super().get_prompt(name, arguments, context)
 
 
