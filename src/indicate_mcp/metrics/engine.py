@@ -285,11 +285,17 @@ async def query_metric(
                 conn, db.dialect, metric, start, end, granularity, request.group_by
             )
         previous_cells: Cells = {}
+        previous_group_cells: Cells = {}
         if compare is not None:
             previous_start, previous_end = comparison_range(start, end, compare)
             previous_cells = await _cells(
                 conn, db.dialect, metric, previous_start, previous_end, granularity
             )
+            if request.group_by is not None:
+                previous_group_cells = await _cells(
+                    conn, db.dialect, metric, previous_start, previous_end, granularity,
+                    request.group_by,
+                )  # fmt: skip
 
     spans = buckets(start, end, granularity, limit=request.limit + 1)
     totals = _by_group(cells).get("", {})
@@ -309,6 +315,11 @@ async def query_metric(
             metric, compare, granularity, (start, end), (previous_start, previous_end),
             series, total, previous_cells, truncated, request.limit,
         )  # fmt: skip
+        # Per group, the totals only: a series per group and period would swamp the answer.
+        then = _by_group(previous_group_cells)
+        for group in groups or []:
+            before = value_of(metric, rollup(list(then.get(group.value, {}).values())))
+            group.total_change = _change(start, previous_start, group.total, before)
 
     return QueryResult(
         metric=_summary(metric),

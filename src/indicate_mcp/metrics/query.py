@@ -51,12 +51,6 @@ class Point(BaseModel):
     partial: bool = Field(default=False, description="the date range cuts this bucket")
 
 
-class GroupSeries(BaseModel):
-    value: str = Field(description="the dimension value, e.g. booking_com")
-    total: float | None = Field(description="the metric over the whole range for this group")
-    series: list[Point]
-
-
 class Change(BaseModel):
     date: dt.date
     previous_date: dt.date | None = Field(description="bucket of the comparison period")
@@ -64,6 +58,15 @@ class Change(BaseModel):
     previous: float | None
     absolute_change: float | None
     relative_change: float | None = Field(description="fraction: 0.05 means +5 %")
+
+
+class GroupSeries(BaseModel):
+    value: str = Field(description="the dimension value, e.g. booking_com")
+    total: float | None = Field(description="the metric over the whole range for this group")
+    series: list[Point]
+    total_change: Change | None = Field(
+        default=None, description="with compare: this group's total against the same group then"
+    )
 
 
 class Comparison(BaseModel):
