@@ -97,7 +97,7 @@ class Resolver:
         except AuthenticationFailed as refused:
             log.info("token refused on %s: %s", surface, refused.reason)
             raise
-        async with self.db.read() as conn:
+        async with self.db.read_one() as conn:
             rows = (await conn.execute(_LOOKUP, {"secret_hash": parsed.secret_hash})).all()
         if not rows:
             log.info("token refused on %s: unknown (id %s)", surface, parsed.token_id)

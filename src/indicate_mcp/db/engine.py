@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from indicate_mcp.errors import InvalidInput
 
 _WRITE = "indicate_write"
+_SINGLE_STATEMENT = "indicate_single_statement"
 
 
 def normalise_url(url: str) -> str:
@@ -85,6 +86,15 @@ class Database:
         async with self.engine.connect() as conn, conn.begin():
             yield conn
 
+    @asynccontextmanager
+    async def read_one(self) -> AsyncIterator[AsyncConnection]:
+        """For exactly one SELECT on a hot path: a single statement is its own snapshot, so
+        SQLite is spared the BEGIN and its round trip to the driver's thread."""
+        async with self.engine.connect() as conn:
+            conn = await conn.execution_options(**{_SINGLE_STATEMENT: True})
+            async with conn.begin():
+                yield conn
+
     async def dispose(self) -> None:
         await self.engine.dispose()
 
@@ -105,9 +115,10 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        if conn.get_execution_options().get(_WRITE):
+        options = conn.get_execution_options()
+        if options.get(_WRITE):
             conn.exec_driver_sql("BEGIN IMMEDIATE")
-        else:
+        elif not options.get(_SINGLE_STATEMENT):
             conn.exec_driver_sql("BEGIN")
 
 
