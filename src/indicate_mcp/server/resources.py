@@ -5,20 +5,14 @@ from __future__ import annotations
 
 import json
 
-from mcp.server.mcpserver.exceptions import ResourceError
-
 from indicate_mcp import metrics
-from indicate_mcp.errors import IndicateError
 from indicate_mcp.server.auth import checked_caller
 from indicate_mcp.server.context import ServerContext
 from indicate_mcp.server.mcp_server import IndicateMCP
 
 
 def _reachable(tenant_id: str) -> str:
-    try:
-        return checked_caller().require_space(tenant_id, noun="tenant").space_id
-    except IndicateError as refused:
-        raise ResourceError(refused.message) from refused
+    return checked_caller().require_space(tenant_id, noun="tenant").space_id
 
 
 def register(mcp: IndicateMCP, context: ServerContext) -> None:
