@@ -14,6 +14,7 @@ from indicate_mcp.cli.common import (
     AsOpt,
     DatabaseOpt,
     JsonOpt,
+    account_id_for,
     actor_for,
     err,
     out,
@@ -109,11 +110,7 @@ def tokens_create(
 
     async def work(db: Database) -> IssuedToken:
         actor = await actor_for(db, as_account)
-        account_id = None
-        if account is not None:
-            from indicate_mcp.authority.accounts import find_account
-
-            account_id = (await find_account(db, account, actor.org_id)).id
+        account_id = None if account is None else await account_id_for(db, actor, account)
         return await issuance.create_token(
             db,
             actor,
@@ -203,11 +200,7 @@ def tokens_edit(
 
     async def work(db: Database) -> TokenView:
         actor = await actor_for(db, as_account)
-        account_id = None
-        if account is not None:
-            from indicate_mcp.authority.accounts import find_account
-
-            account_id = (await find_account(db, account, actor.org_id)).id
+        account_id = None if account is None else await account_id_for(db, actor, account)
         return await issuance.edit_token(db, actor, token_id, name=name, account_id=account_id)
 
     view = run(database, work)

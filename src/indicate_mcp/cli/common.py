@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from indicate_mcp.authority.accounts import find_account
 from indicate_mcp.authority.model import Actor
 from indicate_mcp.config import Settings
 from indicate_mcp.db import Database
@@ -64,10 +65,13 @@ async def open_db(settings: Settings) -> Database:
 async def actor_for(db: Database, as_account: str | None) -> Actor:
     if not as_account:
         return Actor.operator()
-    from indicate_mcp.authority.accounts import find_account
-
     account = await find_account(db, as_account)
     return Actor.for_account(account.id, account.name, account.org_id)
+
+
+async def account_id_for(db: Database, actor: Actor, ref: str) -> str:
+    """An account named by ID or e-mail, looked up in the actor's organisation."""
+    return (await find_account(db, ref, actor.org_id)).id
 
 
 def run(

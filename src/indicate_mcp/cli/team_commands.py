@@ -13,6 +13,7 @@ from indicate_mcp.cli.common import (
     AsOpt,
     DatabaseOpt,
     JsonOpt,
+    account_id_for,
     actor_for,
     out,
     print_json,
@@ -55,10 +56,6 @@ async def resolve_org(db: Database, actor: Actor, org: str | None) -> str:
             field="org",
         )
     return known[0].id
-
-
-async def account_id_for(db: Database, actor: Actor, ref: str) -> str:
-    return (await accounts_service.find_account(db, ref, actor.org_id)).id
 
 
 @orgs_app.command("list")
