@@ -240,14 +240,10 @@ async def delete_account(db: Database, actor: Actor, account_id: str) -> dict[st
             update(accounts).where(accounts.c.id == account_id).values(deleted_at=now)
         )
         for r in revoked_rows:
-            await audit.record(
+            await audit.token_revoked(
                 conn,
                 actor,
-                audit.TOKENS,
-                "token.revoked",
                 Target("token", r.id, space_id=r.space_id, org_id=account.org_id),
-                before={"status": "active"},
-                after={"status": "revoked"},
                 detail=f"account {account_id} deleted",
             )
         summary: dict[str, object] = {

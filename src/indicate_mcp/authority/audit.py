@@ -75,6 +75,22 @@ async def record(
     )
 
 
+async def token_revoked(
+    conn: AsyncConnection, actor: Actor, target: Target, detail: str | None = None
+) -> None:
+    """One shape for every revocation, whether asked for or caused by an account's deletion."""
+    await record(
+        conn,
+        actor,
+        TOKENS,
+        "token.revoked",
+        target,
+        before={"status": "active"},
+        after={"status": "revoked"},
+        detail=detail,
+    )
+
+
 def _jsonable(data: dict[str, Any] | None) -> dict[str, Any] | None:
     if data is None:
         return None

@@ -377,14 +377,10 @@ async def revoke_token(db: Database, actor: Actor, token_id: str) -> TokenView:
             raise Conflict(f"token {token_id} is already revoked")
         revoked = await _fetch(conn, current.id)
         detail = None if current.id == token_id else f"followed regeneration to {current.id}"
-        await audit.record(
+        await audit.token_revoked(
             conn,
             actor,
-            audit.TOKENS,
-            "token.revoked",
             Target("token", current.id, space_id=target.space_id, org_id=target.org_id),
-            before={"status": "active"},
-            after={"status": "revoked"},
             detail=detail,
         )
     return revoked
